@@ -1,0 +1,250 @@
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"maps"
+	"net/netip"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"gopkg.in/yaml.v3"
+)
+
+const base = `
+project: demo
+tags: {Project: demo, CostCenter: CC-1, Owner: ops}
+environments:
+  - name: stg
+    region: eu-west-1
+    availabilityZones: [eu-west-1a, eu-west-1b]
+    clientCidrs: [198.51.100.0/24]
+    network:
+      vpcCidr: 10.1.0.0/16
+`
+
+// mutate replaces one fragment of base, failing the test if the fragment is not there.
+func mutate(t *testing.T, old, new string) string {
+	t.Helper()
+	if !strings.Contains(base, old) {
+		t.Fatalf("test bug: %q is not in the base config", old)
+	}
+	return strings.Replace(base, old, new, 1)
+}
+
+func TestBaseIsValid(t *testing.T) {
+	c, err := Parse([]byte(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := c.Environments[0].Network
+	if n.NatMode != NatPerAz || n.FlowLogs.Destination != FlowLogsToCloudWatch || n.FlowLogs.RetentionDays != 365 {
+		t.Errorf("defaults not applied: %+v", n)
+	}
+	if n.Subnets != (SubnetMasks{Public: 24, Private: 20, Isolated: 24, Firewall: 28}) {
+		t.Errorf("subnet defaults not applied: %+v", n.Subnets)
+	}
+	want := map[string]string{"Project": "demo", "CostCenter": "CC-1", "Owner": "ops", "Environment": "stg"}
+	if got := c.CostTags(c.Environments[0]); !maps.Equal(got, want) {
+		t.Errorf("CostTags = %v, want %v", got, want)
+	}
+}
+
+func TestSetValuesAreNotDefaulted(t *testing.T) {
+	c, err := Parse([]byte(mutate(t, "vpcCidr: 10.1.0.0/16", "vpcCidr: 10.1.0.0/16\n      natMode: single\n      subnets: {private: 22}")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := c.Environments[0].Network; n.NatMode != NatSingle || n.Subnets.Private != 22 || n.Subnets.Public != 24 {
+		t.Errorf("got %+v", n)
+	}
+}
+
+func TestMalformedConfigs(t *testing.T) {
+	cases := []struct {
+		name, yaml string
+		want       []string // each must appear in the error, as "path: message"
+	}{
+		{"unknown top-level key", base + "colour: blue\n", []string{`colour: unknown key`}},
+		{"unknown nested key with hint", mutate(t, "vpcCidr:", "vpcCIDR:"), []string{`environments[0].network.vpcCIDR: unknown key (did you mean "vpcCidr"?)`, `environments[0].network.vpcCidr: is required`}},
+		{"duplicate key", mutate(t, "project: demo", "project: demo\nproject: other"), []string{`project: duplicate key`}},
+		{"wrong shape", mutate(t, "clientCidrs: [198.51.100.0/24]", "clientCidrs: 198.51.100.0/24"), []string{`environments[0].clientCidrs: expected a list, got "198.51.100.0/24"`}},
+		{"not a number", mutate(t, "vpcCidr: 10.1.0.0/16", "vpcCidr: 10.1.0.0/16\n      flowLogs: {retentionDays: forever}"), []string{`environments[0].network.flowLogs.retentionDays: "forever" is not a valid whole number`}},
+		{"one zone", mutate(t, "[eu-west-1a, eu-west-1b]", "[eu-west-1a]"), []string{`environments[0].availabilityZones: need at least 2, got 1`}},
+		{"zone of another region", mutate(t, "eu-west-1b]", "us-east-1b]"), []string{`environments[0].availabilityZones[1]: "us-east-1b" is not a zone of region "eu-west-1"`}},
+		{"zone twice", mutate(t, "eu-west-1b]", "eu-west-1a]"), []string{`environments[0].availabilityZones[1]: "eu-west-1a" is listed twice`}},
+		{"bad region", mutate(t, "region: eu-west-1", "region: Europe"), []string{`environments[0].region: "Europe" does not match`}},
+		{"bad account", mutate(t, "region: eu-west-1", "account: 12345\n    region: eu-west-1"), []string{`environments[0].account: "12345" does not match ^[0-9]{12}$`}},
+		{"missing region", mutate(t, "region: eu-west-1", ""), []string{`environments[0].region: is required`}},
+		{"malformed VPC CIDR", mutate(t, "10.1.0.0/16", "10.1.0.0/33"), []string{`environments[0].network.vpcCidr: "10.1.0.0/33" is not a CIDR`}},
+		{"VPC CIDR host bits", mutate(t, "10.1.0.0/16", "10.1.2.0/16"), []string{`environments[0].network.vpcCidr: "10.1.2.0/16" has host bits set; did you mean "10.1.0.0/16"?`}},
+		{"VPC too large", mutate(t, "10.1.0.0/16", "10.0.0.0/8"), []string{`environments[0].network.vpcCidr: "10.0.0.0/8": the prefix length must be /16 to /24`}},
+		{"VPC in a reserved range", mutate(t, "10.1.0.0/16", "169.254.0.0/16"), []string{`environments[0].network.vpcCidr: "169.254.0.0/16" lies in 169.254.0.0/16`}},
+		{"IPv6 VPC", mutate(t, "10.1.0.0/16", "2001:db8::/56"), []string{`environments[0].network.vpcCidr: "2001:db8::/56" is not an IPv4 CIDR`}},
+		{"subnets do not fit", mutate(t, "10.1.0.0/16", "10.1.0.0/22"), []string{`environments[0].network.subnets: private subnets of /20 do not fit a /22 VPC`}},
+		{"mask out of range", mutate(t, "vpcCidr: 10.1.0.0/16", "vpcCidr: 10.1.0.0/16\n      subnets: {public: 30}"), []string{`environments[0].network.subnets.public: 30 is above the maximum 28`}},
+		{"client CIDR malformed", mutate(t, "[198.51.100.0/24]", "[198.51.100.0/24, any]"), []string{`environments[0].clientCidrs[1]: "any" is not a CIDR`}},
+		{"client CIDRs overlap", mutate(t, "[198.51.100.0/24]", "[198.51.100.0/24, 198.51.100.128/25]"), []string{`environments[0].clientCidrs[1]: "198.51.100.128/25" overlaps environments[0].clientCidrs[0] "198.51.100.0/24"`}},
+		{"client CIDR inside the VPC", mutate(t, "[198.51.100.0/24]", "[10.1.4.0/24]"), []string{`environments[0].clientCidrs[0]: "10.1.4.0/24" overlaps the VPC "10.1.0.0/16"`}},
+		{"no client CIDRs", mutate(t, "clientCidrs: [198.51.100.0/24]", "clientCidrs: []"), []string{`environments[0].clientCidrs: need at least 1, got 0`}},
+		{"bad NAT mode", mutate(t, "vpcCidr: 10.1.0.0/16", "vpcCidr: 10.1.0.0/16\n      natMode: none"), []string{`environments[0].network.natMode: "none" is not one of perAz, single`}},
+		{"bad flow-log destination", mutate(t, "vpcCidr: 10.1.0.0/16", "vpcCidr: 10.1.0.0/16\n      flowLogs: {destination: kinesis}"), []string{`environments[0].network.flowLogs.destination: "kinesis" is not one of cloudWatchLogs, s3`}},
+		{"impossible log retention", mutate(t, "vpcCidr: 10.1.0.0/16", "vpcCidr: 10.1.0.0/16\n      flowLogs: {retentionDays: 100}"), []string{`environments[0].network.flowLogs.retentionDays: 100 is not a CloudWatch Logs retention period`}},
+		{"built-in endpoint repeated", mutate(t, "vpcCidr: 10.1.0.0/16", "vpcCidr: 10.1.0.0/16\n      additionalInterfaceEndpoints: [logs, ssm, logs]"), []string{`environments[0].network.additionalInterfaceEndpoints[1]: "ssm" is always created`, `environments[0].network.additionalInterfaceEndpoints[2]: "logs" is listed twice`}},
+		{"missing cost tag", mutate(t, "Owner: ops", "Team: ops"), []string{`environments[0].tags.Owner: mandatory cost tag is missing`}},
+		{"Environment tag set by hand", mutate(t, "Owner: ops}", "Owner: ops, Environment: x}"), []string{`tags.Environment: is set from each environment's name`}},
+		{"reserved tag prefix", mutate(t, "Owner: ops}", "Owner: ops, 'aws:x': y}"), []string{`tags.aws:x: the aws: prefix is reserved`}},
+		{"bad tag characters", mutate(t, "Owner: ops}", "Owner: 'ops#1'}"), []string{`tags.Owner: value "ops#1" has characters AWS tags do not allow`}},
+		{"bad project name", mutate(t, "project: demo", "project: Demo_App"), []string{`project: "Demo_App" does not match`}},
+		{"no environments", mutate(t, "environments:", "environments: []\nx:"), []string{`environments: need at least 1, got 0`, `x: unknown key`}},
+		{"duplicate environment names", base + `  - name: stg
+    region: eu-west-1
+    availabilityZones: [eu-west-1a, eu-west-1b]
+    clientCidrs: [198.51.100.0/24]
+    network: {vpcCidr: 10.1.128.0/17}
+`, []string{`environments[1].name: "stg" is already used by environments[0].name`, `environments[1].network.vpcCidr: "10.1.128.0/17" overlaps environments[0].network.vpcCidr "10.1.0.0/16"`}},
+		{"not YAML", "project: [", []string{`not valid YAML`}},
+		{"empty", "", []string{`the config is empty`}},
+	}
+	if len(cases) < 15 {
+		t.Fatalf("the issue asks for at least 15 malformed configs, have %d", len(cases))
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Parse([]byte(tc.yaml))
+			if err == nil {
+				t.Fatalf("accepted: %+v", c)
+			}
+			if c != nil {
+				t.Error("a config was returned with an error")
+			}
+			var ps Problems
+			if !errors.As(err, &ps) {
+				t.Fatalf("error is %T, want Problems", err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q; got:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
+// Every problem is reported in one run, not just the first.
+func TestAllProblemsAtOnce(t *testing.T) {
+	y := strings.NewReplacer("eu-west-1b]", "us-east-1b]", "10.1.0.0/16", "10.1.0.0/33", "CostCenter: CC-1, ", "").Replace(base) + "extra: 1\n"
+	_, err := Parse([]byte(y))
+	var ps Problems
+	if !errors.As(err, &ps) {
+		t.Fatalf("got %v", err)
+	}
+	want := []string{"extra", "environments[0].availabilityZones[1]", "environments[0].network.vpcCidr", "environments[0].tags.CostCenter"}
+	for _, w := range want {
+		found := false
+		for _, p := range ps {
+			found = found || p.Path == w
+		}
+		if !found {
+			t.Errorf("no problem at %s in:\n%v", w, err)
+		}
+	}
+}
+
+func TestPlanSubnets(t *testing.T) {
+	groups, err := PlanSubnets(netip.MustParsePrefix("10.0.0.0/16"), SubnetMasks{Public: 24, Private: 20, Isolated: 24, Firewall: 28}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Public /24s first; the private /20s start at the next /20 boundary, as CDK aligns them.
+	want := map[string][]string{
+		SubnetPublic:   {"10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24"},
+		SubnetPrivate:  {"10.0.16.0/20", "10.0.32.0/20", "10.0.48.0/20"},
+		SubnetIsolated: {"10.0.64.0/24", "10.0.65.0/24", "10.0.66.0/24"},
+		SubnetFirewall: {"10.0.67.0/28", "10.0.67.16/28", "10.0.67.32/28"},
+	}
+	for _, g := range groups {
+		var got []string
+		for _, c := range g.CIDRs {
+			got = append(got, c.String())
+		}
+		if strings.Join(got, " ") != strings.Join(want[g.Name], " ") {
+			t.Errorf("%s: got %v, want %v", g.Name, got, want[g.Name])
+		}
+	}
+	if _, err := PlanSubnets(netip.MustParsePrefix("10.0.0.0/20"), SubnetMasks{Public: 24, Private: 22, Isolated: 24, Firewall: 28}, 3); err == nil {
+		t.Error("3 zones of /22 private subnets fit a /20 VPC next to public ones")
+	}
+}
+
+// The published schema is what the Go types generate (rewrite it with `make snapshot`), and the
+// default config passes it, so editors and Load agree.
+func TestSchemaInSync(t *testing.T) {
+	got, err := Schema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if os.Getenv("UPDATE_SNAPSHOTS") != "" {
+		if err := os.WriteFile(SchemaID, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(SchemaID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Fatalf("config/%s is out of date with the Go types; run `make snapshot`", SchemaID)
+	}
+
+	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(string(got)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	compiler := jsonschema.NewCompiler()
+	if err := compiler.AddResource(SchemaID, doc); err != nil {
+		t.Fatal(err)
+	}
+	schema, err := compiler.Compile(SchemaID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, y := range map[string]string{"default.yaml": string(DefaultYAML), "base": base} {
+		if err := schema.Validate(yamlToJSON(t, y)); err != nil {
+			t.Errorf("%s fails the schema: %v", name, err)
+		}
+	}
+	// The schema rejects unknown keys too, so editors flag the same typos Load does.
+	if err := schema.Validate(yamlToJSON(t, mutate(t, "vpcCidr:", "vpcCIDR: 10.1.0.0/16\n      vpcCidr:"))); err == nil {
+		t.Error("the schema accepts an unknown key")
+	}
+}
+
+func TestDefaultConfigIsValid(t *testing.T) {
+	c, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Environments) < 2 {
+		t.Errorf("the default config should show staging and production, has %d environments", len(c.Environments))
+	}
+}
+
+func yamlToJSON(t *testing.T, y string) any {
+	t.Helper()
+	var v any
+	if err := yaml.Unmarshal([]byte(y), &v); err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := jsonschema.UnmarshalJSON(strings.NewReader(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

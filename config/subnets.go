@@ -1,0 +1,63 @@
+package config
+
+import (
+	"fmt"
+	"net/netip"
+)
+
+// Subnet groups, in the order their address space is allocated from the VPC CIDR. The firewall group
+// comes last and is only reserved for now, so creating it later shifts no existing subnet.
+const (
+	SubnetPublic   = "public"
+	SubnetPrivate  = "private"
+	SubnetIsolated = "isolated"
+	SubnetFirewall = "firewall"
+)
+
+// SubnetGroup is one group's per-zone subnets.
+type SubnetGroup struct {
+	Name  string
+	Mask  int
+	CIDRs []netip.Prefix // one per availability zone, in zone order
+}
+
+// PlanSubnets lays the subnet groups out as CDK's Vpc does: group after group, each subnet aligned to
+// its own size, one per zone. It fails when the groups do not fit in the VPC, so that a bad layout is a
+// config error with a field path instead of a CDK exception.
+func PlanSubnets(vpc netip.Prefix, m SubnetMasks, zones int) ([]SubnetGroup, error) {
+	groups := []SubnetGroup{
+		{Name: SubnetPublic, Mask: m.Public},
+		{Name: SubnetPrivate, Mask: m.Private},
+		{Name: SubnetIsolated, Mask: m.Isolated},
+		{Name: SubnetFirewall, Mask: m.Firewall},
+	}
+	base := uint64(addr4(vpc.Addr()))
+	end := base + 1<<(32-vpc.Bits())
+	next := base
+	for gi := range groups {
+		g := &groups[gi]
+		if g.Mask < vpc.Bits() || g.Mask > 28 {
+			return nil, fmt.Errorf("%s subnets of /%d do not fit a /%d VPC", g.Name, g.Mask, vpc.Bits())
+		}
+		size := uint64(1) << (32 - g.Mask)
+		for range zones {
+			next = (next + size - 1) / size * size
+			if next+size > end {
+				return nil, fmt.Errorf("%d zones of public /%d, private /%d, isolated /%d and firewall /%d subnets need more than the VPC %s holds",
+					zones, m.Public, m.Private, m.Isolated, m.Firewall, vpc)
+			}
+			g.CIDRs = append(g.CIDRs, netip.PrefixFrom(from4(uint32(next)), g.Mask))
+			next += size
+		}
+	}
+	return groups, nil
+}
+
+func addr4(a netip.Addr) uint32 {
+	b := a.As4()
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
+
+func from4(n uint32) netip.Addr {
+	return netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)})
+}
