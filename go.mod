@@ -15,3 +15,9 @@ require (
 	golang.org/x/text v0.14.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
+
+ignore (
+	./node_modules
+	./cdk.out
+	./cdk.out.masked
+)

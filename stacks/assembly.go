@@ -1,0 +1,158 @@
+package stacks
+
+import (
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+)
+
+// SynthesizedStack is a stack artifact of a cloud assembly, read from its manifest.
+type SynthesizedStack struct {
+	ArtifactID   string // e.g. stgNetworkA1B2C3D4
+	DisplayName  string // e.g. stg/Network
+	StackName    string // e.g. editbay-stg-network
+	TemplateFile string // absolute path
+	Environment  string // e.g. aws://unknown-account/ap-northeast-1
+	Tags         map[string]string
+	// TerminationProtection is set for production environments.
+	TerminationProtection bool
+	Findings              []Finding
+}
+
+// Finding is an error or warning annotation: a cdk-nag rule that fired, or a CDK synthesis problem.
+type Finding struct {
+	Level string // aws:cdk:error or aws:cdk:warning
+	Path  string // construct path
+	Data  string
+}
+
+func (f Finding) String() string { return fmt.Sprintf("[%s] %s: %s", f.Level, f.Path, f.Data) }
+
+type manifest struct {
+	Artifacts map[string]struct {
+		Type        string `json:"type"`
+		DisplayName string `json:"displayName"`
+		Environment string `json:"environment"`
+		Properties  struct {
+			TemplateFile          string            `json:"templateFile"`
+			StackName             string            `json:"stackName"`
+			DirectoryName         string            `json:"directoryName"`
+			Tags                  map[string]string `json:"tags"`
+			TerminationProtection bool              `json:"terminationProtection"`
+		} `json:"properties"`
+		Metadata map[string][]struct {
+			Type string `json:"type"`
+			Data any    `json:"data"`
+		} `json:"metadata"`
+		AdditionalMetadataFile string `json:"additionalMetadataFile"`
+	} `json:"artifacts"`
+	Missing []struct {
+		Key string `json:"key"`
+	} `json:"missing"`
+}
+
+// ReadStacks lists the stacks of the cloud assembly in dir and of every nested (stage) assembly,
+// sorted by display name. It fails if the assembly still needs context lookups: editbay answers every
+// lookup from its config, so a missing value means synth would call AWS.
+func ReadStacks(dir string) ([]SynthesizedStack, error) {
+	var m manifest
+	if err := readJSON(filepath.Join(dir, "manifest.json"), &m); err != nil {
+		return nil, err
+	}
+	if len(m.Missing) > 0 {
+		return nil, fmt.Errorf("%s needs context lookups (%s); every value must come from the config", dir, m.Missing[0].Key)
+	}
+	var out []SynthesizedStack
+	for id, a := range m.Artifacts {
+		switch a.Type {
+		case "cdk:cloud-assembly":
+			nested, err := ReadStacks(filepath.Join(dir, a.Properties.DirectoryName))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, nested...)
+		case "aws:cloudformation:stack":
+			s := SynthesizedStack{
+				ArtifactID: id, DisplayName: a.DisplayName, StackName: a.Properties.StackName,
+				TemplateFile: filepath.Join(dir, a.Properties.TemplateFile), Environment: a.Environment,
+				Tags: a.Properties.Tags, TerminationProtection: a.Properties.TerminationProtection,
+			}
+			metadata := a.Metadata
+			if a.AdditionalMetadataFile != "" {
+				if err := readJSON(filepath.Join(dir, a.AdditionalMetadataFile), &metadata); err != nil {
+					return nil, err
+				}
+			}
+			for path, entries := range metadata {
+				for _, e := range entries {
+					if e.Type == "aws:cdk:error" || e.Type == "aws:cdk:warning" {
+						s.Findings = append(s.Findings, Finding{Level: e.Type, Path: path, Data: fmt.Sprint(e.Data)})
+					}
+				}
+			}
+			slices.SortFunc(s.Findings, func(a, b Finding) int { return cmp.Compare(a.Path+a.Data, b.Path+b.Data) })
+			out = append(out, s)
+		}
+	}
+	slices.SortFunc(out, func(a, b SynthesizedStack) int { return cmp.Compare(a.DisplayName, b.DisplayName) })
+	return out, nil
+}
+
+// ReadFindings returns every finding of every stack in the assembly in dir, and every violation that
+// CDK's CloudFormation schema validation reported.
+func ReadFindings(dir string) ([]Finding, error) {
+	stacks, err := ReadStacks(dir)
+	if err != nil {
+		return nil, err
+	}
+	var all []Finding
+	for _, s := range stacks {
+		all = append(all, s.Findings...)
+	}
+	var report struct {
+		PluginReports []struct {
+			PluginName string `json:"pluginName"`
+			Violations []struct {
+				RuleName            string `json:"ruleName"`
+				Description         string `json:"description"`
+				Severity            string `json:"severity"`
+				ViolatingConstructs []struct {
+					ConstructPath string `json:"constructPath"`
+				} `json:"violatingConstructs"`
+			} `json:"violations"`
+		} `json:"pluginReports"`
+	}
+	err = readJSON(filepath.Join(dir, "validation-report.json"), &report)
+	if errors.Is(err, fs.ErrNotExist) {
+		return all, nil // written only when validation is enabled (@aws-cdk/core:validateAgainstDefaultRules)
+	} else if err != nil {
+		return nil, err
+	}
+	for _, p := range report.PluginReports {
+		if p.PluginName == "Construct Annotations" {
+			continue // the stack metadata above, again
+		}
+		for _, v := range p.Violations {
+			for _, c := range v.ViolatingConstructs {
+				all = append(all, Finding{Level: p.PluginName + " " + v.Severity, Path: c.ConstructPath, Data: v.RuleName + ": " + v.Description})
+			}
+		}
+	}
+	return all, nil
+}
+
+func readJSON(path string, v any) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}

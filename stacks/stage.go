@@ -1,0 +1,71 @@
+package stacks
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	awsconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/editbay/editbay/config"
+)
+
+// EnvironmentStage is one environment of the installation: a CDK stage holding its stacks.
+type EnvironmentStage struct {
+	awscdk.Stage
+	Network *NetworkStack
+}
+
+// NewEnvironmentStage creates the stage of environment env, its stacks, its cost tags and the cdk-nag
+// checks. CDK does not carry aspects (tags, nag) from the app into a stage, so each stage gets its own.
+func NewEnvironmentStage(scope awsconstructs.Construct, cfg *config.Config, env config.Environment) *EnvironmentStage {
+	var account *string
+	if env.Account != "" {
+		account = jsii.String(env.Account)
+	}
+	stage := awscdk.NewStage(scope, jsii.String(env.Name), &awscdk.StageProps{
+		Env: &awscdk.Environment{Account: account, Region: jsii.String(env.Region)},
+	})
+	// With a concrete account CDK would ask the CLI to look the zones up; answer from the config instead.
+	if account != nil {
+		key := fmt.Sprintf("availability-zones:account=%s:region=%s", env.Account, env.Region)
+		stage.Node().SetContext(jsii.String(key), env.AvailabilityZones)
+	}
+
+	tags := cfg.CostTags(env)
+	stackTags := map[string]*string{}
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		awscdk.Tags_Of(stage).Add(jsii.String(k), jsii.String(tags[k]), nil)
+		stackTags[k] = jsii.String(tags[k])
+	}
+	stackProps := func(name, description string) awscdk.StackProps {
+		return awscdk.StackProps{
+			StackName:             jsii.String(fmt.Sprintf("%s-%s-%s", cfg.Project, env.Name, name)),
+			Description:           jsii.String(fmt.Sprintf("editbay %s: %s", env.Name, description)),
+			TerminationProtection: jsii.Bool(env.Production),
+			Tags:                  &stackTags,
+		}
+	}
+
+	s := &EnvironmentStage{Stage: stage}
+	s.Network = NewNetworkStack(stage, "Network", &NetworkStackProps{
+		StackProps:  stackProps("network", "VPC, NAT, flow logs and private endpoints"),
+		Environment: env,
+	})
+
+	awscdk.Aspects_Of(stage).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	awscdk.Aspects_Of(stage).Add(cdknag.NewNIST80053R5Checks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	return s
+}
+
+// Build adds a stage per environment of cfg to app.
+func Build(app awscdk.App, cfg *config.Config) []*EnvironmentStage {
+	stages := make([]*EnvironmentStage, 0, len(cfg.Environments))
+	for _, env := range cfg.Environments {
+		stages = append(stages, NewEnvironmentStage(app, cfg, env))
+	}
+	return stages
+}
