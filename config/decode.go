@@ -118,12 +118,39 @@ func kindName(k reflect.Kind) string {
 	}
 }
 
-// suggest names a known key that differs from key only in case, the most common typo.
+// suggest names the known key closest to a mistyped one: a difference of case or of at most two
+// letters.
 func suggest(key string, fields map[string]field) string {
+	best, bestDist := "", 3
 	for k := range fields {
-		if strings.EqualFold(k, key) {
-			return fmt.Sprintf(" (did you mean %q?)", k)
+		d := distance(strings.ToLower(k), strings.ToLower(key))
+		if d < bestDist || (d == bestDist && k < best) {
+			best, bestDist = k, d
 		}
 	}
-	return ""
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// distance is the Levenshtein edit distance of a and b.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }

@@ -70,20 +70,7 @@ func synthDefault(dir string) error {
 	return nil
 }
 
-// newApp creates an App with cdk.json's context (the feature flags), as the CLI would, writing to dir.
-func newApp(dir string) (awscdk.App, error) {
-	var cdkJSON struct {
-		Context map[string]any `json:"context"`
-	}
-	if err := readJSON("../cdk.json", &cdkJSON); err != nil {
-		return nil, err
-	}
-	return awscdk.NewApp(&awscdk.AppProps{
-		Outdir:             jsii.String(dir),
-		Context:            &cdkJSON.Context,
-		AnalyticsReporting: jsii.Bool(false),
-	}), nil
-}
+func newApp(dir string) (awscdk.App, error) { return stacks.NewTestApp(dir, "../cdk.json") }
 
 func readJSON(path string, v any) error {
 	data, err := os.ReadFile(path)
