@@ -8,6 +8,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/editbay/editbay/config"
+	"github.com/editbay/editbay/test/testapp"
 )
 
 // Two environments with concrete accounts share an account and region but use different zones. CDK
@@ -46,7 +47,7 @@ func TestConcreteAccountsNeedNoLookups(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	app, err := NewTestApp(dir, "../cdk.json")
+	app, err := testapp.New(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/editbay/editbay/config"
 	"github.com/editbay/editbay/stacks"
+	"github.com/editbay/editbay/test/testapp"
 )
 
 // synthesized is the default app, synthesized once for the whole package.
@@ -70,7 +71,7 @@ func synthDefault(dir string) error {
 	return nil
 }
 
-func newApp(dir string) (awscdk.App, error) { return stacks.NewTestApp(dir, "../cdk.json") }
+func newApp(dir string) (awscdk.App, error) { return testapp.New(dir) }
 
 func readJSON(path string, v any) error {
 	data, err := os.ReadFile(path)
