@@ -112,6 +112,19 @@ func resources(tpl template, typ string) map[string]map[string]any {
 	return out
 }
 
+// only returns the template's one resource of a type, failing the test if there are more or none.
+func only(t *testing.T, tpl template, typ string) map[string]any {
+	t.Helper()
+	found := resources(tpl, typ)
+	if len(found) != 1 {
+		t.Fatalf("%d resources of type %s, want 1", len(found), typ)
+	}
+	for _, r := range found {
+		return r
+	}
+	return nil
+}
+
 func props(r map[string]any) map[string]any {
 	p, _ := r["Properties"].(map[string]any)
 	return p

@@ -36,14 +36,8 @@ func TestStacksPerEnvironment(t *testing.T) {
 func TestSubnetsFollowThePlan(t *testing.T) {
 	for _, e := range synthesized.cfg.Environments {
 		_, tpl := stackOf(t, e.Name, "Network")
-		vpcs := resources(tpl, "AWS::EC2::VPC")
-		if len(vpcs) != 1 {
-			t.Fatalf("%s: %d VPCs", e.Name, len(vpcs))
-		}
-		for _, v := range vpcs {
-			if p := props(v); p["CidrBlock"] != e.Network.VpcCidr || p["EnableDnsHostnames"] != true || p["EnableDnsSupport"] != true {
-				t.Errorf("%s: VPC %v", e.Name, p)
-			}
+		if p := props(only(t, tpl, "AWS::EC2::VPC")); p["CidrBlock"] != e.Network.VpcCidr || p["EnableDnsHostnames"] != true || p["EnableDnsSupport"] != true {
+			t.Errorf("%s: VPC %v", e.Name, p)
 		}
 		got := map[string][]string{} // group -> "az cidr"
 		for id, s := range resources(tpl, "AWS::EC2::Subnet") {
@@ -132,14 +126,7 @@ func TestNatGateways(t *testing.T) {
 func TestFlowLogs(t *testing.T) {
 	for _, e := range synthesized.cfg.Environments {
 		_, tpl := stackOf(t, e.Name, "Network")
-		logs := resources(tpl, "AWS::EC2::FlowLog")
-		if len(logs) != 1 {
-			t.Fatalf("%s: %d flow logs", e.Name, len(logs))
-		}
-		var fl map[string]any
-		for _, l := range logs {
-			fl = props(l)
-		}
+		fl := props(only(t, tpl, "AWS::EC2::FlowLog"))
 		if fl["ResourceType"] != "VPC" || fl["TrafficType"] != "ALL" || fl["MaxAggregationInterval"] != 60.0 {
 			t.Errorf("%s: flow log %v", e.Name, fl)
 		}
