@@ -1,7 +1,6 @@
 package constructs
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -153,7 +152,7 @@ func endpointID(svc string) string {
 	for i, s := range parts {
 		parts[i] = strings.ToUpper(s[:1]) + s[1:]
 	}
-	return fmt.Sprint(strings.Join(parts, ""), "Endpoint")
+	return strings.Join(parts, "") + "Endpoint"
 }
 
 func orDefault(v, def int) int {
