@@ -19,14 +19,24 @@ type EnvironmentStage struct {
 	Network *NetworkStack
 }
 
-// NewEnvironmentStage creates the stage of environment env, its stacks, its cost tags and the cdk-nag
-// checks. CDK does not carry aspects (tags, nag) from the app into a stage, so each stage gets its own.
-func NewEnvironmentStage(scope awsconstructs.Construct, cfg *config.Config, env config.Environment) *EnvironmentStage {
+// EnvironmentStageProps configures an EnvironmentStage.
+type EnvironmentStageProps struct {
+	// Config is the validated installation. Required.
+	Config *config.Config
+	// Environment is the one of Config.Environments this stage deploys. Required.
+	Environment config.Environment
+}
+
+// NewEnvironmentStage creates the stage of an environment (its ID is the environment's name by
+// convention), its stacks, its cost tags and the cdk-nag checks. CDK does not carry aspects (tags,
+// nag) from the app into a stage, so each stage gets its own.
+func NewEnvironmentStage(scope awsconstructs.Construct, id string, props *EnvironmentStageProps) *EnvironmentStage {
+	cfg, env := props.Config, props.Environment
 	var account *string
 	if env.Account != "" {
 		account = jsii.String(env.Account)
 	}
-	stage := awscdk.NewStage(scope, jsii.String(env.Name), &awscdk.StageProps{
+	stage := awscdk.NewStage(scope, &id, &awscdk.StageProps{
 		Env: &awscdk.Environment{Account: account, Region: jsii.String(env.Region)},
 	})
 	// With a concrete account CDK would ask the CLI to look the zones up; answer from the config instead.
@@ -65,7 +75,7 @@ func NewEnvironmentStage(scope awsconstructs.Construct, cfg *config.Config, env 
 func Build(app awscdk.App, cfg *config.Config) []*EnvironmentStage {
 	stages := make([]*EnvironmentStage, 0, len(cfg.Environments))
 	for _, env := range cfg.Environments {
-		stages = append(stages, NewEnvironmentStage(app, cfg, env))
+		stages = append(stages, NewEnvironmentStage(app, env.Name, &EnvironmentStageProps{Config: cfg, Environment: env}))
 	}
 	return stages
 }
