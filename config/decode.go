@@ -21,6 +21,9 @@ func decode(n *yaml.Node, v reflect.Value, path string, ps *Problems) {
 		return // an empty value leaves the field unset, so its default applies
 	}
 	switch v.Kind() {
+	case reflect.Pointer: // an optional section: present in the file means set
+		v.Set(reflect.New(v.Type().Elem()))
+		decode(n, v.Elem(), path, ps)
 	case reflect.Struct:
 		if !expect(n, yaml.MappingNode, path, ps) {
 			return
@@ -113,6 +116,8 @@ func kindName(k reflect.Kind) string {
 		return "boolean (true or false)"
 	case reflect.Int:
 		return "whole number"
+	case reflect.Float64:
+		return "number"
 	default:
 		return k.String()
 	}

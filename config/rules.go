@@ -26,6 +26,10 @@ func checkTags(v reflect.Value, path string, ps *Problems) {
 		for i := range v.Len() {
 			checkTags(v.Index(i), index(path, i), ps)
 		}
+	case reflect.Pointer:
+		if !v.IsNil() {
+			checkTags(v.Elem(), path, ps)
+		}
 	}
 }
 
@@ -54,12 +58,9 @@ func checkField(f field, v reflect.Value, path string, ps *Problems) {
 		if v.Len() < f.minItems {
 			ps.add(path, "need at least %d, got %d", f.minItems, v.Len())
 		}
-		if f.pattern != "" && v.Type().Elem().Kind() == reflect.String {
-			re := regexp.MustCompile(f.pattern)
+		if v.Type().Elem().Kind() == reflect.String {
 			for i := range v.Len() {
-				if s := v.Index(i).String(); !re.MatchString(s) {
-					ps.add(index(path, i), "%q does not match %s", s, f.pattern)
-				}
+				checkField(field{enum: f.enum, pattern: f.pattern}, v.Index(i), index(path, i), ps)
 			}
 		}
 	}

@@ -43,10 +43,14 @@ func typeSchema(t reflect.Type) map[string]any {
 		return map[string]any{"type": "array", "items": typeSchema(t.Elem())}
 	case reflect.Map:
 		return map[string]any{"type": "object", "additionalProperties": typeSchema(t.Elem())}
+	case reflect.Pointer:
+		return typeSchema(t.Elem())
 	case reflect.String:
 		return map[string]any{"type": "string"}
 	case reflect.Int:
 		return map[string]any{"type": "integer"}
+	case reflect.Float64:
+		return map[string]any{"type": "number"}
 	case reflect.Bool:
 		return map[string]any{"type": "boolean"}
 	}

@@ -10,6 +10,8 @@ type Config struct {
 	Project      string            `yaml:"project" required:"true" pattern:"^[a-z][a-z0-9-]{1,19}$" doc:"Short installation name; prefixes every stack name (lower case, 2-20 characters)."`
 	Tags         map[string]string `yaml:"tags" doc:"Cost tags every taggable resource of every environment gets. Project, CostCenter and Owner are required here or per environment; Environment is set from the environment name."`
 	Environments []Environment     `yaml:"environments" required:"true" minItems:"1" doc:"The environments of the installation (e.g. stg, prod); each becomes a CDK stage."`
+	// AllowedInstanceTypes keeps oversized (costly) types out of workstation pools installation-wide.
+	AllowedInstanceTypes []string `yaml:"allowedInstanceTypes" pattern:"^[a-z][a-z0-9-]*\\.[a-z0-9]+$" doc:"EC2 instance types workstation pools may use; a pool of any other type fails validation. Required when an environment has an access tier."`
 }
 
 // Environment is one deployment of the platform: an account, a region and a network.
@@ -22,6 +24,7 @@ type Environment struct {
 	ClientCidrs       []string          `yaml:"clientCidrs" required:"true" minItems:"1" doc:"IPv4 or IPv6 CIDRs of the client networks allowed to reach the platform's public endpoints."`
 	Tags              map[string]string `yaml:"tags" doc:"Cost tags for this environment; override or extend the installation-wide tags."`
 	Network           Network           `yaml:"network" required:"true" doc:"The environment's VPC."`
+	Access            *Access           `yaml:"access" doc:"The remote-access tier: brokers, gateways and workstation pools. Omit it for an environment without one."`
 }
 
 // Network describes an environment's VPC.

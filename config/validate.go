@@ -48,6 +48,7 @@ func validate(c *Config) Problems {
 		checkClients(e.ClientCidrs, vpc, ok, p+".clientCidrs", &ps)
 		checkFlowLogs(e.Network.FlowLogs, p+".network.flowLogs", &ps)
 		checkEndpoints(e.Network.AdditionalInterfaceEndpoints, p+".network.additionalInterfaceEndpoints", &ps)
+		checkAccess(c, e, p, &ps)
 	}
 	return ps
 }
@@ -84,12 +85,7 @@ var tagChars = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 
 // checkTagSyntax applies AWS's tag rules, so a bad tag fails here rather than mid-deployment.
 func checkTagSyntax(tags map[string]string, p string, ps *Problems) {
-	keys := make([]string, 0, len(tags))
-	for k := range tags {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range sortedKeys(tags) {
 		v := tags[k]
 		kp := p + "." + k
 		switch {

@@ -109,30 +109,12 @@ func NewFlowLogs(scope awsconstructs.Construct, id string, props *FlowLogsProps)
 }
 
 func (f *FlowLogs) toCloudWatch(stack awscdk.Stack, p FlowLogsProps) awsec2.FlowLogDestination {
-	removal := awscdk.RemovalPolicy_DESTROY
-	if p.Retain {
-		removal = awscdk.RemovalPolicy_RETAIN
-	}
-	// CloudWatch Logs may use the key only for this account's log groups in this region.
-	f.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("AllowCloudWatchLogs"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String(fmt.Sprintf("logs.%s.amazonaws.com", *stack.Region())), nil)},
-		Actions:    jsii.Strings("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"),
-		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]any{"ArnLike": map[string]any{
-			"kms:EncryptionContext:aws:logs:arn": stack.FormatArn(&awscdk.ArnComponents{
-				Service: jsii.String("logs"), Resource: jsii.String("log-group"), ResourceName: jsii.String("*"),
-				ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
-			}),
-		}},
-	}), jsii.Bool(false))
-	f.LogGroup = awslogs.NewLogGroup(f.Construct, jsii.String("LogGroup"), &awslogs.LogGroupProps{
+	AllowCloudWatchLogs(f.Key)
+	f.LogGroup = NewLogGroup(f.Construct, "LogGroup", &LogGroupProps{
 		EncryptionKey: f.Key,
-		RemovalPolicy: removal,
+		RetentionDays: p.RetentionDays,
+		Retain:        p.Retain,
 	})
-	// LogGroupProps.Retention takes a named enum; the config already holds a valid day count, so set it
-	// on the CloudFormation resource directly.
-	f.LogGroup.Node().DefaultChild().(awslogs.CfnLogGroup).SetRetentionInDays(jsii.Number(float64(p.RetentionDays)))
 
 	role := awsiam.NewRole(f.Construct, jsii.String("DeliveryRole"), &awsiam.RoleProps{
 		AssumedBy: awsiam.NewServicePrincipal(jsii.String("vpc-flow-logs.amazonaws.com"), &awsiam.ServicePrincipalOpts{

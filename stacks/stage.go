@@ -17,6 +17,7 @@ import (
 type EnvironmentStage struct {
 	awscdk.Stage
 	Network *NetworkStack
+	Access  *AccessStack // nil for an environment without an access tier
 }
 
 // EnvironmentStageProps configures an EnvironmentStage.
@@ -65,6 +66,14 @@ func NewEnvironmentStage(scope awsconstructs.Construct, id string, props *Enviro
 		StackProps:  stackProps("network", "VPC, NAT, flow logs and private endpoints"),
 		Environment: env,
 	})
+	if env.Access != nil {
+		s.Access = NewAccessStack(stage, "Access", &AccessStackProps{
+			StackProps:  stackProps("access", "connection brokers, broker database, gateways and workstation pools"),
+			Environment: env,
+			Vpc:         s.Network.Vpc,
+			NamePrefix:  fmt.Sprintf("%s-%s", cfg.Project, env.Name),
+		})
+	}
 
 	awscdk.Aspects_Of(stage).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	awscdk.Aspects_Of(stage).Add(cdknag.NewNIST80053R5Checks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)

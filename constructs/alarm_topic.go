@@ -1,0 +1,81 @@
+package constructs
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	awsconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// AlarmTopicProps configures an AlarmTopic.
+type AlarmTopicProps struct {
+	// EncryptionKey encrypts the messages. Required.
+	EncryptionKey awskms.IKey
+	// Emails are subscribed to the topic; each address confirms its subscription.
+	// default: none (subscribe chat or paging tools to the topic's ARN)
+	Emails []string
+}
+
+// AlarmTopic is an encrypted SNS topic that takes CloudWatch alarms and Auto Scaling notifications,
+// TLS only.
+type AlarmTopic struct {
+	awsconstructs.Construct
+	Topic awssns.Topic
+}
+
+// NewAlarmTopic creates an AlarmTopic and lets CloudWatch and Auto Scaling use its key.
+func NewAlarmTopic(scope awsconstructs.Construct, id string, props *AlarmTopicProps) *AlarmTopic {
+	if props == nil || props.EncryptionKey == nil {
+		panic("NewAlarmTopic: EncryptionKey is required")
+	}
+	c := awsconstructs.NewConstruct(scope, &id)
+	t := &AlarmTopic{Construct: c}
+	t.Topic = awssns.NewTopic(c, jsii.String("Topic"), &awssns.TopicProps{
+		MasterKey:  props.EncryptionKey,
+		EnforceSSL: jsii.Bool(true),
+	})
+	// Services publishing to an encrypted topic need the key; they get it only to write messages.
+	props.EncryptionKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowAlarmPublishers"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
+		Resources:  jsii.Strings("*"),
+	}), jsii.Bool(false))
+	// Auto Scaling publishes group notifications as its service-linked role, which may not exist until the
+	// first group does; a key policy naming it as principal would then fail, so match it by ARN.
+	stack := awscdk.Stack_Of(c)
+	props.EncryptionKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowAutoScalingNotifications"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]any{
+			"StringEquals": map[string]any{"aws:PrincipalAccount": stack.Account()},
+			"ArnEquals": map[string]any{"aws:PrincipalArn": stack.FormatArn(&awscdk.ArnComponents{
+				Service: jsii.String("iam"), Region: jsii.String(""), Resource: jsii.String("role"),
+				ResourceName: jsii.String("aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"),
+			})},
+		},
+	}), jsii.Bool(false))
+	for i, email := range props.Emails {
+		awssns.NewSubscription(c, jsii.String(fmt.Sprintf("Email%d", i)), &awssns.SubscriptionProps{
+			Topic:    t.Topic,
+			Protocol: awssns.SubscriptionProtocol_EMAIL,
+			Endpoint: jsii.String(email),
+		})
+	}
+	return t
+}
+
+// Notify makes alarm publish to the topic when it fires and when it recovers.
+func (t *AlarmTopic) Notify(alarm awscloudwatch.Alarm) {
+	action := awscloudwatchactions.NewSnsAction(t.Topic)
+	alarm.AddAlarmAction(action)
+	alarm.AddOkAction(action)
+}

@@ -1,0 +1,25 @@
+package constructs
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// attachManagedPolicy attaches the AWS managed policy name to role and accepts, on that role and for
+// that policy only, cdk-nag's rule against managed policies: reason says why AWS's policy is the
+// right one (AWS keeps it current as its service changes).
+func attachManagedPolicy(role awsiam.Role, name, reason string) {
+	role.AddManagedPolicy(awsiam.ManagedPolicy_FromAwsManagedPolicyName(&name))
+	cdknag.NagSuppressions_AddResourceSuppressions(role, &[]*cdknag.NagPackSuppression{{
+		Id:        jsii.String("AwsSolutions-IAM4"),
+		Reason:    &reason,
+		AppliesTo: &[]any{"Policy::arn:<AWS::Partition>:iam::aws:policy/" + name},
+	}}, jsii.Bool(false))
+}
+
+// grantSsmManaged lets Systems Manager manage the instances of role: Session Manager instead of SSH,
+// patching, inventory and the associations that join a directory.
+func grantSsmManaged(role awsiam.Role) {
+	attachManagedPolicy(role, "AmazonSSMManagedInstanceCore", "AmazonSSMManagedInstanceCore is the minimal policy AWS publishes and maintains for the SSM agent (Session Manager, Run Command, patching); writing it by hand would drift from the agent's needs.")
+}
