@@ -18,8 +18,15 @@ func checkAccess(c *Config, e Environment, p string, ps *Problems) {
 		return
 	}
 	p += ".access"
-	checkImage(a.Broker.Image, e.Region, p+".broker.image", ps)
-	checkImage(a.Gateway.Image, e.Region, p+".gateway.image", ps)
+	for _, server := range []struct {
+		key string
+		img Image
+	}{{"broker", a.Broker.Image}, {"gateway", a.Gateway.Image}} {
+		checkImage(server.img, e.Region, p+"."+server.key+".image", ps)
+		if server.img.Os == OsWindows {
+			ps.add(p+"."+server.key+".image.os", "%q: %ss run Linux", server.img.Os, server.key)
+		}
+	}
 	checkRange(a.Broker.MinCapacity, a.Broker.MaxCapacity, p+".broker", ps)
 	checkRange(a.Gateway.MinCapacity, a.Gateway.MaxCapacity, p+".gateway", ps)
 	if a.Broker.Scaling.Metric == ScaleOnCPU && a.Broker.Scaling.Target > 100 {

@@ -115,13 +115,15 @@ func NewWorkstations(scope awsconstructs.Construct, id string, props *Workstatio
 		Reason: jsii.String("The inline policy holds only statements bound to this role's instances (tagging themselves, joining the directory); a managed policy would be a second object with the same lifetime."),
 	}}, jsii.Bool(true))
 
+	// One profile for every pool, so brokers pass one role.
+	profile := awsiam.NewInstanceProfile(c, jsii.String("InstanceProfile"), &awsiam.InstanceProfileProps{Role: w.Role})
 	for _, pool := range props.Pools {
-		w.addPool(props.NamePrefix, pool)
+		w.addPool(props.NamePrefix, pool, profile)
 	}
 	return w
 }
 
-func (w *Workstations) addPool(prefix string, pool WorkstationPool) {
+func (w *Workstations) addPool(prefix string, pool WorkstationPool, profile awsiam.IInstanceProfile) {
 	if pool.Name == "" || pool.InstanceType == "" || pool.MachineImage == nil {
 		panic("NewWorkstations: each pool needs Name, InstanceType and MachineImage")
 	}
@@ -135,7 +137,7 @@ func (w *Workstations) addPool(prefix string, pool WorkstationPool) {
 		InstanceType:             awsec2.NewInstanceType(&pool.InstanceType),
 		MachineImage:             pool.MachineImage,
 		UserData:                 userData,
-		Role:                     w.Role,
+		InstanceProfile:          profile,
 		SecurityGroup:            w.SecurityGroup,
 		AssociatePublicIpAddress: jsii.Bool(false),
 		RequireImdsv2:            jsii.Bool(true),
