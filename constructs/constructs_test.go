@@ -2,11 +2,14 @@ package constructs
 
 import (
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/editbay/editbay/test/testapp"
@@ -28,9 +31,18 @@ func TestMain(m *testing.M) {
 			panic(err)
 		}
 		stack := awscdk.NewStack(app, jsii.String("Defaults"), &awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String("eu-west-1")}})
-		NewNetwork(stack, "Network", &NetworkProps{Cidr: "10.0.0.0/16", AvailabilityZones: []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}})
+		vpc := NewNetwork(stack, "Network", &NetworkProps{Cidr: "10.0.0.0/16", AvailabilityZones: []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}}).Vpc
 		key := awskms.NewKey(stack, jsii.String("Key"), &awskms.KeyProps{EnableKeyRotation: jsii.Bool(true)})
 		NewSecureBucket(stack, "Kept", &SecureBucketProps{EncryptionKey: key, AccessLogs: NewAccessLogBucket(stack, "Logs", nil)})
+		image := awsec2.MachineImage_GenericLinux(&map[string]*string{"eu-west-1": jsii.String("ami-0123456789abcdef0")}, nil)
+		NewServerGroup(stack, "Servers", &ServerGroupProps{
+			Vpc: vpc, VpcSubnets: &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS},
+			InstanceType: "t3.small", MachineImage: image, Notifications: awssns.NewTopic(stack, jsii.String("Topic"), nil),
+		})
+		NewWorkstations(stack, "Workstations", &WorkstationsProps{
+			Vpc: vpc, VpcSubnets: &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}, NamePrefix: "demo",
+			Pools: []WorkstationPool{{Name: "pool", InstanceType: "t3.large", MachineImage: image}},
+		})
 		defaults = assertions.Template_FromStack(stack, nil)
 		return m.Run()
 	}()
@@ -75,6 +87,40 @@ func TestBucketDefaults(t *testing.T) {
 	})
 }
 
+func TestServerGroupDefaults(t *testing.T) {
+	defaults.HasResourceProperties(jsii.String("AWS::AutoScaling::AutoScalingGroup"), &map[string]any{
+		"MinSize": "2", "MaxSize": "4", "HealthCheckType": "ELB", "HealthCheckGracePeriod": 300,
+	})
+	defaults.HasResourceProperties(jsii.String("AWS::EC2::LaunchTemplate"), &map[string]any{
+		"LaunchTemplateData": assertions.Match_ObjectLike(&map[string]any{
+			"InstanceType":        "t3.small",
+			"BlockDeviceMappings": []any{map[string]any{"DeviceName": "/dev/xvda", "Ebs": map[string]any{"DeleteOnTermination": true, "Encrypted": true, "VolumeSize": 30, "VolumeType": "gp3"}}},
+			"MetadataOptions":     map[string]any{"HttpPutResponseHopLimit": 1, "HttpTokens": "required"},
+		}),
+	})
+	// A pool's volume defaults to 100 GiB, encrypted with the workstations' key.
+	defaults.HasResourceProperties(jsii.String("AWS::EC2::LaunchTemplate"), &map[string]any{
+		"LaunchTemplateName": "demo-pool",
+		"LaunchTemplateData": assertions.Match_ObjectLike(&map[string]any{
+			"BlockDeviceMappings": []any{map[string]any{"DeviceName": "/dev/xvda", "Ebs": assertions.Match_ObjectLike(&map[string]any{"VolumeSize": 100, "KmsKeyId": assertions.Match_AnyValue()})}},
+		}),
+	})
+}
+
+func TestDisplayProtocolPorts(t *testing.T) {
+	for proto, want := range map[DisplayProtocol][]ProtocolPort{
+		ProtocolDCV:   {{8443, true}},
+		ProtocolRDP:   {{3389, false}},
+		ProtocolVNC:   {{5900, false}},
+		ProtocolSSH:   {{22, false}},
+		ProtocolPCoIP: {{443, false}, {4172, true}},
+	} {
+		if got := proto.Ports(); !slices.Equal(got, want) {
+			t.Errorf("%s: %v, want %v", proto, got, want)
+		}
+	}
+}
+
 func TestRequiredProps(t *testing.T) {
 	for name, build := range map[string]func(){
 		"network with one zone": func() {
@@ -82,6 +128,18 @@ func TestRequiredProps(t *testing.T) {
 		},
 		"bucket without key":    func() { NewSecureBucket(awscdk.NewStack(nil, jsii.String("B"), nil), "B", &SecureBucketProps{}) },
 		"flow logs without VPC": func() { NewFlowLogs(awscdk.NewStack(nil, jsii.String("C"), nil), "F", &FlowLogsProps{}) },
+		"servers without image": func() {
+			NewServerGroup(awscdk.NewStack(nil, jsii.String("D"), nil), "S", &ServerGroupProps{InstanceType: "t3.small"})
+		},
+		"brokers with two certificates": func() {
+			NewBrokerCluster(awscdk.NewStack(nil, jsii.String("E"), nil), "B", &BrokerClusterProps{CertificateArn: "arn", Domain: "example.com"})
+		},
+		"workstations without pools": func() {
+			NewWorkstations(awscdk.NewStack(nil, jsii.String("F"), nil), "W", &WorkstationsProps{NamePrefix: "x"})
+		},
+		"database with one zone": func() {
+			NewBrokerDatabase(awscdk.NewStack(nil, jsii.String("G"), nil), "D", &BrokerDatabaseProps{AvailabilityZones: []string{"a"}, ClusterIdentifier: "x"})
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			defer func() {

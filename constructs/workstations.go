@@ -257,7 +257,11 @@ func (w *Workstations) newManagePolicy() awsiam.ManagedPolicy {
 // nagArn is how cdk-nag prints the wildcard ARN of an EC2 resource type of this stack.
 func (w *Workstations) nagArn(resource string) string {
 	stack := awscdk.Stack_Of(w.Construct)
-	return fmt.Sprintf("arn:%s:ec2:%s:<AWS::AccountId>:%s/*", *stack.Partition(), *stack.Region(), resource)
+	account := *stack.Account()
+	if *awscdk.Token_IsUnresolved(stack.Account()) {
+		account = "<AWS::AccountId>"
+	}
+	return fmt.Sprintf("arn:%s:ec2:%s:%s:%s/*", *stack.Partition(), *stack.Region(), account, resource)
 }
 
 // arn is the ARN of an EC2 resource of this stack's account and region.

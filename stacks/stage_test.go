@@ -13,10 +13,13 @@ import (
 
 // Two environments with concrete accounts share an account and region but use different zones. CDK
 // would look the zones up for a concrete account; the stage answers from the config, so the assembly
-// needs no lookup and each VPC uses exactly its configured zones.
+// needs no lookup and each VPC uses exactly its configured zones. qa also has an access tier using
+// the choices the default config does not: a certificate ARN, AMI IDs, PCoIP, an alias in a hosted
+// zone and scaling on requests; it too must synthesize without a lookup or a finding.
 const accountsConfig = `
 project: acme
 tags: {Project: acme, CostCenter: CC-9, Owner: ops}
+allowedInstanceTypes: [m6i.large]
 environments:
   - name: dev
     account: "111122223333"
@@ -33,6 +36,17 @@ environments:
     network:
       vpcCidr: 10.2.0.0/16
       additionalInterfaceEndpoints: [logs]
+    access:
+      broker:
+        image: {ids: {eu-west-1: ami-0123456789abcdef0}}
+        scaling: {metric: requestCount, target: 500}
+        certificate: {arn: "arn:aws:acm:eu-west-1:111122223333:certificate/0a1b2c3d-1111-2222-3333-444455556666"}
+      gateway:
+        protocols: [pcoip]
+        image: {ids: {eu-west-1: ami-0123456789abcdef0}}
+      pools:
+        - {name: render, instanceType: m6i.large, image: {os: windows, ids: {eu-west-1: ami-0fedcba9876543210}}, directoryGroup: render, maxSize: 2}
+      directory: {name: corp.acme.example, edition: Enterprise}
 `
 
 func TestMain(m *testing.M) {
@@ -58,15 +72,19 @@ func TestConcreteAccountsNeedNoLookups(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(stacks) != 2 {
-		t.Fatalf("%d stacks", len(stacks))
+	var names []string
+	for _, s := range stacks {
+		names = append(names, s.StackName)
+	}
+	if strings.Join(names, " ") != "acme-dev-network acme-qa-access acme-qa-network" {
+		t.Fatalf("stacks %v: want dev's network, and qa's network and access tier", names)
 	}
 	findings, err := ReadFindings(dir)
 	if err != nil || len(findings) > 0 {
 		t.Fatalf("findings %v, err %v", findings, err)
 	}
-	for i, s := range stacks { // sorted by display name: dev, qa
-		e := cfg.Environments[i]
+	for _, s := range []SynthesizedStack{stacks[0], stacks[2]} { // the network stacks of dev and qa
+		e := cfg.Environments[map[string]int{"acme-dev-network": 0, "acme-qa-network": 1}[s.StackName]]
 		if s.Environment != "aws://111122223333/eu-west-1" || s.StackName != "acme-"+e.Name+"-network" {
 			t.Errorf("%s: environment %s, name %s", s.DisplayName, s.Environment, s.StackName)
 		}
