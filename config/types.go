@@ -10,6 +10,7 @@ type Config struct {
 	Project      string            `yaml:"project" required:"true" pattern:"^[a-z][a-z0-9-]{1,19}$" doc:"Short installation name; prefixes every stack name (lower case, 2-20 characters)."`
 	Tags         map[string]string `yaml:"tags" doc:"Cost tags every taggable resource of every environment gets. Project, CostCenter and Owner are required here or per environment; Environment is set from the environment name."`
 	Environments []Environment     `yaml:"environments" required:"true" minItems:"1" doc:"The environments of the installation (e.g. stg, prod); each becomes a CDK stage."`
+	Governance   Governance        `yaml:"governance" doc:"Account-wide guardrails, deployed once per account of the environments (see config/governance.go)."`
 }
 
 // Environment is one deployment of the platform: an account, a region and a network.

@@ -49,6 +49,7 @@ func validate(c *Config) Problems {
 		checkFlowLogs(e.Network.FlowLogs, p+".network.flowLogs", &ps)
 		checkEndpoints(e.Network.AdditionalInterfaceEndpoints, p+".network.additionalInterfaceEndpoints", &ps)
 	}
+	checkGovernance(c, &ps)
 	return ps
 }
 
