@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -105,6 +106,26 @@ func TestMalformedConfigs(t *testing.T) {
     clientCidrs: [198.51.100.0/24]
     network: {vpcCidr: 10.1.128.0/17}
 `, []string{`environments[1].name: "stg" is already used by environments[0].name`, `environments[1].network.vpcCidr: "10.1.128.0/17" overlaps environments[0].network.vpcCidr "10.1.0.0/16"`}},
+		{"mixed accounts", base + `  - name: prod
+    account: "111122223333"
+    region: eu-west-1
+    availabilityZones: [eu-west-1a, eu-west-1b]
+    clientCidrs: [198.51.100.0/24]
+    network: {vpcCidr: 10.2.0.0/16}
+`, []string{`environments[0].account: is unset while environments[1] sets one`}},
+		{"governance unknown key", base + "governance: {trial: {}}\n", []string{`governance.trial: unknown key (did you mean "trail"?)`}},
+		{"group names collide", base + "governance: {groups: {admin: Ops, operators: ops}}\n", []string{`governance.groups.operators: "ops" is already the name of groups.admin`}},
+		{"bad group name", base + "governance: {groups: {developers: 'dev team'}}\n", []string{`governance.groups.developers: "dev team" does not match`}},
+		{"user in an unknown group", base + "governance: {users: [{name: alice, groups: [admins]}]}\n", []string{`governance.users[0].groups[0]: "admins" does not match ^(admin|developers|operators)$`}},
+		{"user without groups", base + "governance: {users: [{name: alice}]}\n", []string{`governance.users[0].groups: is required`}},
+		{"user listed twice", base + "governance: {users: [{name: alice, groups: [admin]}, {name: Alice, groups: [operators, operators]}]}\n", []string{`governance.users[1].name: "Alice" is already listed at governance.users[0]`, `governance.users[1].groups[1]: "operators" is listed twice`}},
+		{"user of a foreign account", base + "governance: {users: [{name: alice, groups: [admin], account: '999999999999'}]}\n", []string{`governance.users[0].account: "999999999999" is not the account of any environment`}},
+		{"weak password policy", base + "governance: {passwordPolicy: {minimumLength: 6, reusePrevention: 30}}\n", []string{`governance.passwordPolicy.minimumLength: 6 is below the minimum 8`, `governance.passwordPolicy.reusePrevention: 30 is above the maximum 24`}},
+		{"trail retention", base + "governance: {trail: {logRetentionDays: 100, coldStorageAfterDays: 400, expireAfterDays: 365}}\n", []string{`governance.trail.logRetentionDays: 100 is not a CloudWatch Logs retention period`, `governance.trail.expireAfterDays: 365 must be later than coldStorageAfterDays (400)`}},
+		{"config rule malformed and repeated", base + "governance: {configRules: [EC2_IMDSV2_CHECK, restricted-ssh, EC2_IMDSV2_CHECK]}\n", []string{`governance.configRules[1]: "restricted-ssh" does not match`, `governance.configRules[2]: "EC2_IMDSV2_CHECK" is listed twice`}},
+		{"allowed regions miss an environment", base + "governance: {allowedRegions: [us-east-1]}\n", []string{`governance.allowedRegions: lacks "eu-west-1", where account default deploys`}},
+		{"bad remediation mode", base + "governance: {remediation: {mode: off, recorderCheckMinutes: 0}}\n", []string{`governance.remediation.mode: "off" is not one of enforce, dryRun`}},
+		{"bad alert e-mail", base + "governance: {alertEmails: [ops]}\n", []string{`governance.alertEmails[0]: "ops" does not match`}},
 		{"not YAML", "project: [", []string{`not valid YAML`}},
 		{"empty", "", []string{`the config is empty`}},
 	}
@@ -247,4 +268,59 @@ func yamlToJSON(t *testing.T, y string) any {
 		t.Fatal(err)
 	}
 	return out
+}
+
+func TestGovernanceDefaultsAndAccounts(t *testing.T) {
+	c, err := Parse([]byte(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := c.Governance
+	if g.Groups != (GroupNames{"Admin", "Developers", "Operators"}) || g.PasswordPolicy != (PasswordPolicy{14, 24, 90}) ||
+		g.Trail != (Trail{365, 90, 2557}) || g.Remediation != (Remediation{RemediationEnforce, 5}) {
+		t.Errorf("defaults %+v", g)
+	}
+	if !slices.Equal(g.Rules(), DefaultConfigRules) || len(DefaultConfigRules) < 14 {
+		t.Errorf("rules %v", g.Rules())
+	}
+	accts := c.Accounts()
+	if len(accts) != 1 || accts[0].ID != "" || accts[0].StageName() != "account-default" || accts[0].HomeRegion != "eu-west-1" {
+		t.Errorf("agnostic account %+v", accts)
+	}
+	if got := c.AllowedRegions(); !slices.Equal(got, []string{"eu-west-1", "us-east-1"}) {
+		t.Errorf("allowed regions %v", got)
+	}
+
+	// Two environments in one account and region share its guardrails; a third account gets its own,
+	// and a second region of an account gets a recorder there.
+	two := strings.Replace(base, "region: eu-west-1", "account: \"111122223333\"\n    region: eu-west-1", 1) + `  - name: prod
+    account: "111122223333"
+    region: eu-west-1
+    availabilityZones: [eu-west-1a, eu-west-1b]
+    clientCidrs: [198.51.100.0/24]
+    network: {vpcCidr: 10.2.0.0/16}
+  - name: dr
+    account: "111122223333"
+    region: eu-central-1
+    availabilityZones: [eu-central-1a, eu-central-1b]
+    clientCidrs: [198.51.100.0/24]
+    network: {vpcCidr: 10.3.0.0/16}
+  - name: lab
+    account: "444455556666"
+    region: us-west-2
+    availabilityZones: [us-west-2a, us-west-2b]
+    clientCidrs: [198.51.100.0/24]
+    network: {vpcCidr: 10.4.0.0/16}
+governance: {homeRegion: eu-west-1}
+`
+	c, err = Parse([]byte(two))
+	if err != nil {
+		t.Fatal(err)
+	}
+	accts = c.Accounts()
+	if len(accts) != 2 || accts[0].StageName() != "account-111122223333" || !slices.Equal(accts[0].Environments, []string{"stg", "prod", "dr"}) ||
+		!slices.Equal(accts[0].Regions, []string{"eu-west-1", "eu-central-1"}) || accts[1].HomeRegion != "eu-west-1" ||
+		!slices.Equal(accts[1].Regions, []string{"eu-west-1", "us-west-2"}) {
+		t.Errorf("accounts %+v", accts)
+	}
 }

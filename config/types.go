@@ -11,7 +11,8 @@ type Config struct {
 	Tags         map[string]string `yaml:"tags" doc:"Cost tags every taggable resource of every environment gets. Project, CostCenter and Owner are required here or per environment; Environment is set from the environment name."`
 	Environments []Environment     `yaml:"environments" required:"true" minItems:"1" doc:"The environments of the installation (e.g. stg, prod); each becomes a CDK stage."`
 	// AllowedInstanceTypes keeps oversized (costly) types out of workstation pools installation-wide.
-	AllowedInstanceTypes []string `yaml:"allowedInstanceTypes" pattern:"^[a-z][a-z0-9-]*\\.[a-z0-9]+$" doc:"EC2 instance types workstation pools may use; a pool of any other type fails validation. Required when an environment has an access tier."`
+	AllowedInstanceTypes []string   `yaml:"allowedInstanceTypes" pattern:"^[a-z][a-z0-9-]*\\.[a-z0-9]+$" doc:"EC2 instance types workstation pools may use; a pool of any other type fails validation. Required when an environment has an access tier."`
+	Governance           Governance `yaml:"governance" doc:"Account-wide guardrails, deployed once per account of the environments (see config/governance.go)."`
 }
 
 // Environment is one deployment of the platform: an account, a region and a network.

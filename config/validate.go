@@ -50,6 +50,7 @@ func validate(c *Config) Problems {
 		checkEndpoints(e.Network.AdditionalInterfaceEndpoints, p+".network.additionalInterfaceEndpoints", &ps)
 		checkAccess(c, e, p, &ps)
 	}
+	checkGovernance(c, &ps)
 	return ps
 }
 

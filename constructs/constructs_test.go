@@ -1,7 +1,9 @@
 package constructs
 
 import (
+	"bytes"
 	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -43,6 +45,10 @@ func TestMain(m *testing.M) {
 			Vpc: vpc, VpcSubnets: &awsec2.SubnetSelection{SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS}, NamePrefix: "demo",
 			Pools: []WorkstationPool{{Name: "pool", InstanceType: "t3.large", MachineImage: image}},
 		})
+		AllowCloudWatchLogs(key)
+		// The same function twice: a reproducible build gives both the same asset.
+		NewGoFunction(stack, "Fn", &GoFunctionProps{Entry: "sg-remediation", EncryptionKey: key})
+		NewGoFunction(stack, "Again", &GoFunctionProps{Entry: "sg-remediation", EncryptionKey: key, DryRun: true, ReservedConcurrency: 2, RetainLogs: true})
 		defaults = assertions.Template_FromStack(stack, nil)
 		return m.Run()
 	}()
@@ -140,6 +146,13 @@ func TestRequiredProps(t *testing.T) {
 		"database with one zone": func() {
 			NewBrokerDatabase(awscdk.NewStack(nil, jsii.String("G"), nil), "D", &BrokerDatabaseProps{AvailabilityZones: []string{"a"}, ClusterIdentifier: "x"})
 		},
+		"function without key": func() {
+			NewGoFunction(awscdk.NewStack(nil, jsii.String("D"), nil), "F", &GoFunctionProps{Entry: "sg-remediation"})
+		},
+		"function that does not exist": func() {
+			key := awskms.NewKey(awscdk.NewStack(nil, jsii.String("E"), nil), jsii.String("K"), nil)
+			NewGoFunction(awscdk.Stack_Of(key), "F", &GoFunctionProps{Entry: "no-such-function", EncryptionKey: key})
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			defer func() {
@@ -149,5 +162,72 @@ func TestRequiredProps(t *testing.T) {
 			}()
 			build()
 		})
+	}
+}
+
+func TestGoFunctionDefaults(t *testing.T) {
+	defaults.HasResourceProperties(jsii.String("AWS::Lambda::Function"), &map[string]any{
+		"Runtime": "provided.al2023", "Architectures": []any{"arm64"}, "Handler": "bootstrap", "MemorySize": 128, "Timeout": 30,
+		"Environment":                  map[string]any{"Variables": map[string]any{"DRY_RUN": "false"}},
+		"KmsKeyArn":                    assertions.Match_AnyValue(),
+		"DeadLetterConfig":             map[string]any{"TargetArn": assertions.Match_AnyValue()},
+		"LoggingConfig":                assertions.Match_ObjectLike(&map[string]any{"LogFormat": "JSON"}),
+		"ReservedConcurrentExecutions": assertions.Match_Absent(),
+	})
+	defaults.HasResourceProperties(jsii.String("AWS::Lambda::Function"), &map[string]any{
+		"Environment": map[string]any{"Variables": map[string]any{"DRY_RUN": "true"}}, "ReservedConcurrentExecutions": 2,
+	})
+	defaults.HasResourceProperties(jsii.String("AWS::Lambda::EventInvokeConfig"), &map[string]any{"MaximumRetryAttempts": 2})
+	defaults.HasResource(jsii.String("AWS::Logs::LogGroup"), &map[string]any{
+		"Properties": map[string]any{"RetentionInDays": 365, "KmsKeyId": assertions.Match_AnyValue()}, "DeletionPolicy": "Delete",
+	})
+	defaults.HasResource(jsii.String("AWS::Logs::LogGroup"), &map[string]any{
+		"Properties": map[string]any{"RetentionInDays": 365, "KmsKeyId": assertions.Match_AnyValue()}, "DeletionPolicy": "Retain",
+	})
+	defaults.HasResourceProperties(jsii.String("AWS::SQS::Queue"), &map[string]any{"KmsMasterKeyId": assertions.Match_AnyValue(), "MessageRetentionPeriod": 1209600})
+	defaults.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), &map[string]any{"MetricName": "Errors", "Namespace": "AWS/Lambda", "Threshold": 1})
+	defaults.HasResourceProperties(jsii.String("AWS::CloudWatch::Alarm"), &map[string]any{"MetricName": "ApproximateNumberOfMessagesVisible", "Namespace": "AWS/SQS", "Threshold": 1})
+	// No AWS managed policy on the role: its permissions are grants.
+	defaults.HasResourceProperties(jsii.String("AWS::IAM::Role"), &map[string]any{
+		"AssumeRolePolicyDocument": assertions.Match_ObjectLike(&map[string]any{"Statement": []any{assertions.Match_ObjectLike(&map[string]any{"Principal": map[string]any{"Service": "lambda.amazonaws.com"}})}}),
+		"ManagedPolicyArns":        assertions.Match_Absent(),
+	})
+
+	// Both functions were built separately, yet share one asset: the build is reproducible.
+	keys := map[string]bool{}
+	for _, fn := range *defaults.FindResources(jsii.String("AWS::Lambda::Function"), nil) {
+		props := (*fn)["Properties"].(map[string]any)
+		if props["Runtime"] == "provided.al2023" { // not CDK's own provider of the network stack
+			keys[props["Code"].(map[string]any)["S3Key"].(string)] = true
+		}
+	}
+	if len(keys) != 1 {
+		t.Errorf("the same function built twice has %d different assets: %v", len(keys), keys)
+	}
+}
+
+// Two builds give the same bytes: no paths, times, build IDs or VCS stamps in the binary.
+func TestGoLambdaBuildIsReproducible(t *testing.T) {
+	dir := t.TempDir()
+	var bins [][]byte
+	for _, name := range []string{"a", "b"} {
+		out := filepath.Join(dir, name)
+		if err := BuildGoLambda("trail-triage", out); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bins = append(bins, b)
+	}
+	if !bytes.Equal(bins[0], bins[1]) {
+		t.Fatal("two builds differ")
+	}
+	if len(bins[0]) < 4 || string(bins[0][1:4]) != "ELF" || bins[0][18] != 0xb7 { // e_machine 0xb7: AArch64
+		t.Errorf("not a linux/arm64 ELF binary")
+	}
+	if bytes.Contains(bins[0], []byte(dir)) || bytes.Contains(bins[0], []byte(os.Getenv("HOME")+"/")) && os.Getenv("HOME") != "" {
+		t.Error("the binary holds a build path")
 	}
 }

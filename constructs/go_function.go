@@ -1,0 +1,231 @@
+package constructs
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	awsconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// GoFunctionProps configures a GoFunction.
+type GoFunctionProps struct {
+	// Entry is the function's directory under lambda/, e.g. "sg-remediation"; its package main is
+	// built. Required.
+	Entry string
+	// Description of the function.
+	// default: none
+	Description string
+	// EncryptionKey encrypts the log group, the dead-letter queue and the environment variables. It
+	// must let CloudWatch Logs use it (see AllowCloudWatchLogs).
+	// Required.
+	EncryptionKey awskms.IKey
+	// Environment variables; DRY_RUN is always set from DryRun.
+	// default: none besides DRY_RUN
+	Environment map[string]string
+	// DryRun sets DRY_RUN=true: the handler decides, logs and alerts, but changes nothing.
+	// default: false
+	DryRun bool
+	// Timeout of one invocation.
+	// default: 30 seconds
+	Timeout awscdk.Duration
+	// MemorySize in MiB.
+	// default: 128
+	MemorySize int
+	// ReservedConcurrency caps (and reserves) concurrent executions, so an event storm cannot starve
+	// the account's other functions nor run the function without bound; 0 leaves it unreserved.
+	// default: 0
+	ReservedConcurrency int
+	// LogRetentionDays keeps the function's logs this long (a CloudWatch Logs retention value).
+	// default: 365
+	LogRetentionDays int
+	// RetainLogs keeps the log group when the stack is deleted.
+	// default: false
+	RetainLogs bool
+	// AlarmActions are notified when an alarm fires or recovers (e.g. an SNS action).
+	// default: none
+	AlarmActions []awscloudwatch.IAlarmAction
+}
+
+// GoFunction is a Go Lambda function built from lambda/<Entry> at synth time with the Go toolchain
+// (no Docker): linux/arm64, static, stripped and reproducible, on the provided.al2023 runtime. It
+// comes with its own role (no managed policies), an encrypted log group with retention, an encrypted
+// dead-letter queue for failed asynchronous events with an alarm, and an error alarm.
+type GoFunction struct {
+	awsconstructs.Construct
+	Function        awslambda.Function
+	Role            awsiam.Role
+	LogGroup        awslogs.LogGroup
+	DeadLetterQueue awssqs.Queue
+	ErrorAlarm      awscloudwatch.Alarm
+	DeadLetterAlarm awscloudwatch.Alarm
+}
+
+// NewGoFunction builds the function's binary and creates it.
+func NewGoFunction(scope awsconstructs.Construct, id string, props *GoFunctionProps) *GoFunction {
+	if props == nil || props.Entry == "" || props.EncryptionKey == nil {
+		panic("NewGoFunction: Entry and EncryptionKey are required")
+	}
+	p := *props
+	if p.Timeout == nil {
+		p.Timeout = awscdk.Duration_Seconds(jsii.Number(30))
+	}
+	if p.MemorySize == 0 {
+		p.MemorySize = 128
+	}
+	if p.LogRetentionDays == 0 {
+		p.LogRetentionDays = 365
+	}
+	f := &GoFunction{Construct: awsconstructs.NewConstruct(scope, &id)}
+
+	dir, err := os.MkdirTemp("", "editbay-lambda-")
+	if err != nil {
+		panic(err)
+	}
+	// CDK copies the asset into the cloud assembly when the function is created; the build directory
+	// is not needed after that.
+	defer os.RemoveAll(dir)
+	if err := BuildGoLambda(p.Entry, filepath.Join(dir, "bootstrap")); err != nil {
+		panic(fmt.Sprintf("NewGoFunction %s: %v", id, err))
+	}
+
+	removal := awscdk.RemovalPolicy_DESTROY
+	if p.RetainLogs {
+		removal = awscdk.RemovalPolicy_RETAIN
+	}
+	f.LogGroup = awslogs.NewLogGroup(f.Construct, jsii.String("LogGroup"), &awslogs.LogGroupProps{
+		EncryptionKey: p.EncryptionKey,
+		RemovalPolicy: removal,
+	})
+	f.LogGroup.Node().DefaultChild().(awslogs.CfnLogGroup).SetRetentionInDays(jsii.Number(float64(p.LogRetentionDays)))
+
+	f.DeadLetterQueue = awssqs.NewQueue(f.Construct, jsii.String("DeadLetterQueue"), &awssqs.QueueProps{
+		Encryption:          awssqs.QueueEncryption_KMS,
+		EncryptionMasterKey: p.EncryptionKey,
+		EnforceSSL:          jsii.Bool(true),
+		RetentionPeriod:     awscdk.Duration_Days(jsii.Number(14)),
+	})
+	cdknag.NagSuppressions_AddResourceSuppressions(f.DeadLetterQueue, &[]*cdknag.NagPackSuppression{
+		{Id: jsii.String("AwsSolutions-SQS3"), Reason: jsii.String("This queue is the function's dead-letter queue (Lambda's DeadLetterConfig, which cdk-nag does not recognise as a redrive source); a dead-letter queue of its own would never be used.")},
+	}, jsii.Bool(false))
+
+	f.Role = awsiam.NewRole(f.Construct, jsii.String("Role"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String(fmt.Sprintf("Runs the %s function", p.Entry)),
+	})
+
+	env := map[string]*string{"DRY_RUN": jsii.String(fmt.Sprint(p.DryRun))}
+	for k, v := range p.Environment {
+		env[k] = jsii.String(v)
+	}
+	fnProps := &awslambda.FunctionProps{
+		Runtime:               awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture:          awslambda.Architecture_ARM_64(),
+		Handler:               jsii.String("bootstrap"),
+		Code:                  awslambda.Code_FromAsset(jsii.String(dir), nil),
+		Description:           jsii.String(p.Description),
+		Role:                  f.Role,
+		Timeout:               p.Timeout,
+		MemorySize:            jsii.Number(float64(p.MemorySize)),
+		Environment:           &env,
+		EnvironmentEncryption: p.EncryptionKey,
+		LogGroup:              f.LogGroup,
+		LoggingFormat:         awslambda.LoggingFormat_JSON,
+		DeadLetterQueue:       f.DeadLetterQueue,
+		// Two retries of a failed asynchronous event, then the dead-letter queue.
+		RetryAttempts: jsii.Number(2),
+		MaxEventAge:   awscdk.Duration_Hours(jsii.Number(6)),
+	}
+	if p.Description == "" {
+		fnProps.Description = nil
+	}
+	if p.ReservedConcurrency > 0 {
+		fnProps.ReservedConcurrentExecutions = jsii.Number(float64(p.ReservedConcurrency))
+	}
+	f.Function = awslambda.NewFunction(f.Construct, jsii.String("Function"), fnProps)
+
+	f.ErrorAlarm = awscloudwatch.NewAlarm(f.Construct, jsii.String("Errors"), &awscloudwatch.AlarmProps{
+		AlarmDescription:   jsii.String(fmt.Sprintf("%s failed: a change may not have been undone; see its log group", p.Entry)),
+		Metric:             f.Function.MetricErrors(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum")}),
+		Threshold:          jsii.Number(1),
+		EvaluationPeriods:  jsii.Number(1),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+	f.DeadLetterAlarm = awscloudwatch.NewAlarm(f.Construct, jsii.String("DeadLetters"), &awscloudwatch.AlarmProps{
+		AlarmDescription:   jsii.String(fmt.Sprintf("%s gave up on an event after its retries; it is in the dead-letter queue", p.Entry)),
+		Metric:             f.DeadLetterQueue.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Maximum")}),
+		Threshold:          jsii.Number(1),
+		EvaluationPeriods:  jsii.Number(1),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+	for _, a := range p.AlarmActions {
+		for _, alarm := range []awscloudwatch.Alarm{f.ErrorAlarm, f.DeadLetterAlarm} {
+			alarm.AddAlarmAction(a)
+			alarm.AddOkAction(a)
+		}
+	}
+
+	cdknag.NagSuppressions_AddResourceSuppressions(f.Role, &[]*cdknag.NagPackSuppression{
+		{Id: jsii.String("NIST.800.53.R5-IAMNoInlinePolicy"), Reason: jsii.String("The role's one inline policy holds CDK's grants to this function's own log group, queue and key plus the function's narrow API permissions; it is created and deleted with the role.")},
+	}, jsii.Bool(true))
+	cdknag.NagSuppressions_AddResourceSuppressions(f.Function, &[]*cdknag.NagPackSuppression{
+		{Id: jsii.String("NIST.800.53.R5-LambdaInsideVPC"), Reason: jsii.String("The function calls only AWS APIs (EC2, Config, CloudTrail, SNS) and touches no network resource; outside a VPC it keeps working when the VPC it guards is misconfigured.")},
+	}, jsii.Bool(false))
+	return f
+}
+
+// AddToRolePolicy grants the function's role a statement.
+func (f *GoFunction) AddToRolePolicy(s awsiam.PolicyStatement) { f.Role.AddToPolicy(s) }
+
+// BuildGoLambda builds lambda/<entry> of the module in the working directory (or a parent) into out,
+// as Lambda's provided.al2023 arm64 runtime runs it. The build is reproducible, so an unchanged
+// function keeps its asset hash and is not redeployed: no cgo, -trimpath, no VCS stamp, no build ID,
+// stripped. It needs only the Go toolchain and the module cache (GOPROXY=off works once
+// `go mod download` has run).
+func BuildGoLambda(entry, out string) error {
+	root, err := moduleRoot()
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(root, "lambda", entry, "main.go")); err != nil {
+		return fmt.Errorf("no function lambda/%s: %w", entry, err)
+	}
+	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-buildvcs=false",
+		"-ldflags", "-s -w -buildid=", "-o", out, "./lambda/"+entry)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOFLAGS=-mod=readonly", "GOWORK=off")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("go build ./lambda/%s: %v\n%s", entry, err, stderr.String())
+	}
+	return nil
+}
+
+func moduleRoot() (string, error) {
+	cmd := exec.Command("go", "env", "GOMOD")
+	cmd.Env = append(os.Environ(), "GOWORK=off")
+	b, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	mod := strings.TrimSpace(string(b))
+	if mod == "" || mod == os.DevNull {
+		return "", fmt.Errorf("not inside the editbay module (go env GOMOD is empty); run from the repository")
+	}
+	return filepath.Dir(mod), nil
+}
