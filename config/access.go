@@ -97,7 +97,7 @@ type Radius struct {
 	Servers          []string `yaml:"servers" required:"true" minItems:"1" doc:"IPv4 addresses of the RADIUS servers (reachable from the directory's subnets)."`
 	Port             int      `yaml:"port" minimum:"1025" maximum:"65535" default:"1812" doc:"UDP port of the RADIUS servers."`
 	TimeoutSeconds   int      `yaml:"timeoutSeconds" minimum:"1" maximum:"50" default:"5" doc:"Seconds to wait for a RADIUS answer."`
-	Retries          int      `yaml:"retries" minimum:"0" maximum:"10" default:"4" doc:"Retries of an unanswered RADIUS request."`
+	Retries          int      `yaml:"retries" minimum:"1" maximum:"10" default:"4" doc:"Retries of an unanswered RADIUS request."`
 	Protocol         string   `yaml:"protocol" enum:"PAP,CHAP,MS-CHAPv1,MS-CHAPv2" default:"PAP" doc:"RADIUS authentication protocol."`
 	DisplayLabel     string   `yaml:"displayLabel" pattern:"^[A-Za-z0-9 ]{1,64}$" default:"MFA" doc:"Label users see for the MFA code field."`
 	SharedSecretName string   `yaml:"sharedSecretName" required:"true" pattern:"^[A-Za-z0-9/_+=.@-]{1,512}$" doc:"Name of the Secrets Manager secret (created by you) whose value is the RADIUS shared secret; it never appears in a template."`

@@ -115,6 +115,10 @@ func TestMalformedAccess(t *testing.T) {
 		{"bad engine version", mutateAccess(t, "      pools:", "      database: {engineVersion: latest}\n      pools:"), []string{ap + `.database.engineVersion: "latest" does not match`}},
 		{"bad directory name", mutateAccess(t, "      pools:", "      directory: {name: corp}\n      pools:"), []string{ap + `.directory.name: "corp" does not match`}},
 		{"directory without name", mutateAccess(t, "      pools:", "      directory: {edition: Enterprise}\n      pools:"), []string{ap + `.directory.name: is required`}},
+		{"RADIUS server not an address", mutateAccess(t, "      pools:", "      directory: {name: corp.example.com, radius: {servers: [10.1.0.9, radius.example.com], sharedSecretName: mfa}}\n      pools:"), []string{ap + `.directory.radius.servers[1]: "radius.example.com" is not an IPv4 address`}},
+		{"RADIUS without a secret", mutateAccess(t, "      pools:", "      directory: {name: corp.example.com, radius: {servers: [10.1.0.9]}}\n      pools:"), []string{ap + `.directory.radius.sharedSecretName: is required`}},
+		{"RADIUS protocol", mutateAccess(t, "      pools:", "      directory: {name: corp.example.com, radius: {servers: [10.1.0.9], sharedSecretName: mfa, protocol: EAP}}\n      pools:"), []string{ap + `.directory.radius.protocol: "EAP" is not one of PAP, CHAP, MS-CHAPv1, MS-CHAPv2`}},
+		{"RADIUS port", mutateAccess(t, "      pools:", "      directory: {name: corp.example.com, radius: {servers: [10.1.0.9], sharedSecretName: mfa, port: 80}}\n      pools:"), []string{ap + `.directory.radius.port: 80 is below the minimum 1025`}},
 		{"bad alarm email", mutateAccess(t, "      pools:", "      alarmEmails: [oncall]\n      pools:"), []string{ap + `.alarmEmails[0]: "oncall" does not match`}},
 	}
 	for _, tc := range cases {

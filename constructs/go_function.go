@@ -183,7 +183,7 @@ func NewGoFunction(scope awsconstructs.Construct, id string, props *GoFunctionPr
 		{Id: jsii.String("NIST.800.53.R5-IAMNoInlinePolicy"), Reason: jsii.String("The role's one inline policy holds CDK's grants to this function's own log group, queue and key plus the function's narrow API permissions; it is created and deleted with the role.")},
 	}, jsii.Bool(true))
 	cdknag.NagSuppressions_AddResourceSuppressions(f.Function, &[]*cdknag.NagPackSuppression{
-		{Id: jsii.String("NIST.800.53.R5-LambdaInsideVPC"), Reason: jsii.String("The function calls only AWS APIs (EC2, Config, CloudTrail, SNS) and touches no network resource; outside a VPC it keeps working when the VPC it guards is misconfigured.")},
+		{Id: jsii.String("NIST.800.53.R5-LambdaInsideVPC"), Reason: jsii.String("editbay's Go functions call only AWS APIs and reach no resource inside a VPC; outside a VPC they keep working when the network they guard or configure is misconfigured.")},
 	}, jsii.Bool(false))
 	return f
 }

@@ -1,6 +1,9 @@
 package constructs
 
 import (
+	"fmt"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
@@ -22,4 +25,17 @@ func attachManagedPolicy(role awsiam.Role, name, reason string) {
 // patching, inventory and the associations that join a directory.
 func grantSsmManaged(role awsiam.Role) {
 	attachManagedPolicy(role, "AmazonSSMManagedInstanceCore", "AmazonSSMManagedInstanceCore is the minimal policy AWS publishes and maintains for the SSM agent (Session Manager, Run Command, patching); writing it by hand would drift from the agent's needs.")
+}
+
+// nagArn is how cdk-nag prints, in its findings, the ARN of resource (e.g. "instance/*") of service in
+// stack's region: account and partition appear as written when the stack knows them, else as
+// CloudFormation pseudo parameters.
+func nagArn(stack awscdk.Stack, service, resource string) string {
+	known := func(v *string, pseudo string) string {
+		if *awscdk.Token_IsUnresolved(v) {
+			return pseudo
+		}
+		return *v
+	}
+	return fmt.Sprintf("arn:%s:%s:%s:%s:%s", known(stack.Partition(), "<AWS::Partition>"), service, *stack.Region(), known(stack.Account(), "<AWS::AccountId>"), resource)
 }

@@ -109,7 +109,7 @@ func NewWorkstations(scope awsconstructs.Construct, id string, props *Workstatio
 	cdknag.NagSuppressions_AddResourceSuppressions(w.Role, &[]*cdknag.NagPackSuppression{{
 		Id:        jsii.String("AwsSolutions-IAM5"),
 		Reason:    jsii.String("A workstation may tag only its own instance: the wildcard is narrowed by aws:ARN = ec2:SourceInstanceARN and by the session tag-key prefix."),
-		AppliesTo: &[]any{"Resource::" + w.nagArn("instance")},
+		AppliesTo: &[]any{"Resource::" + nagArn(awscdk.Stack_Of(w.Construct), "ec2", "instance/*")},
 	}, {
 		Id:     jsii.String("NIST.800.53.R5-IAMNoInlinePolicy"),
 		Reason: jsii.String("The inline policy holds only statements bound to this role's instances (tagging themselves, joining the directory); a managed policy would be a second object with the same lifetime."),
@@ -240,7 +240,7 @@ func (w *Workstations) newManagePolicy() awsiam.ManagedPolicy {
 		Id:     jsii.String("AwsSolutions-IAM5"),
 		Reason: &why,
 		AppliesTo: &[]any{
-			"Resource::" + w.nagArn("instance"), "Resource::" + w.nagArn("volume"), "Resource::" + w.nagArn("network-interface"),
+			"Resource::" + nagArn(stack, "ec2", "instance/*"), "Resource::" + nagArn(stack, "ec2", "volume/*"), "Resource::" + nagArn(stack, "ec2", "network-interface/*"),
 		},
 	}, {
 		Id:        jsii.String("AwsSolutions-IAM5"),
@@ -252,16 +252,6 @@ func (w *Workstations) newManagePolicy() awsiam.ManagedPolicy {
 		AppliesTo: &[]any{"Resource::*"},
 	}}, jsii.Bool(false))
 	return policy
-}
-
-// nagArn is how cdk-nag prints the wildcard ARN of an EC2 resource type of this stack.
-func (w *Workstations) nagArn(resource string) string {
-	stack := awscdk.Stack_Of(w.Construct)
-	account := *stack.Account()
-	if *awscdk.Token_IsUnresolved(stack.Account()) {
-		account = "<AWS::AccountId>"
-	}
-	return fmt.Sprintf("arn:%s:ec2:%s:%s:%s/*", *stack.Partition(), *stack.Region(), account, resource)
 }
 
 // arn is the ARN of an EC2 resource of this stack's account and region.

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
@@ -55,7 +57,7 @@ func NewAccessStack(scope awsconstructs.Construct, id string, props *AccessStack
 	}
 
 	opsKey := awskms.NewKey(s.Stack, jsii.String("OperationsKey"), &awskms.KeyProps{
-		Description:       jsii.String("Encrypts the access tier's alarm topic and web ACL logs"),
+		Description:       jsii.String("Encrypts the access tier's alarm topic, directory password, web ACL and function logs"),
 		EnableKeyRotation: jsii.Bool(true),
 		RemovalPolicy:     keep,
 	})
@@ -174,6 +176,20 @@ func NewAccessStack(scope awsconstructs.Construct, id string, props *AccessStack
 			EncryptionKey: opsKey,
 		})
 		s.Directory.JoinInstances("JoinWorkstations", s.Workstations.Role, ebc.PoolTagKey, s.Workstations.PoolNames())
+		if r := d.Radius; r != nil {
+			ebc.NewDirectoryRadius(s.Stack, "DirectoryRadius", &ebc.DirectoryRadiusProps{
+				Directory:        s.Directory,
+				Servers:          r.Servers,
+				SharedSecretName: r.SharedSecretName,
+				Port:             r.Port,
+				TimeoutSeconds:   r.TimeoutSeconds,
+				Retries:          r.Retries,
+				Protocol:         r.Protocol,
+				DisplayLabel:     r.DisplayLabel,
+				EncryptionKey:    opsKey,
+				AlarmActions:     []awscloudwatch.IAlarmAction{awscloudwatchactions.NewSnsAction(s.Alarms.Topic)},
+			})
+		}
 	}
 
 	s.Monitoring = ebc.NewAccessMonitoring(s.Stack, "Monitoring", &ebc.AccessMonitoringProps{

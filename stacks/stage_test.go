@@ -1,7 +1,10 @@
 package stacks
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -46,7 +49,10 @@ environments:
         image: {ids: {eu-west-1: ami-0123456789abcdef0}}
       pools:
         - {name: render, instanceType: m6i.large, image: {os: windows, ids: {eu-west-1: ami-0fedcba9876543210}}, directoryGroup: render, maxSize: 2}
-      directory: {name: corp.acme.example, edition: Enterprise}
+      directory:
+        name: corp.acme.example
+        edition: Enterprise
+        radius: {servers: [10.2.0.50, 10.2.16.50], sharedSecretName: acme/radius, protocol: MS-CHAPv2}
 `
 
 func TestMain(m *testing.M) {
@@ -104,5 +110,44 @@ func TestConcreteAccountsNeedNoLookups(t *testing.T) {
 		if want := e.Name == "qa"; strings.Contains(tpl, "com.amazonaws.eu-west-1.logs") != want {
 			t.Errorf("%s: logs endpoint present = %v, want %v", s.DisplayName, !want, want)
 		}
+	}
+
+	// qa's access tier takes the choices the default config leaves out.
+	raw, err := os.ReadFile(stacks[1].TemplateFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tpl struct {
+		Resources map[string]struct {
+			Type       string
+			Properties map[string]any
+		}
+	}
+	if err := json.Unmarshal(raw, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	var radius, cert []string
+	var listeners []string
+	for _, r := range tpl.Resources {
+		p := r.Properties
+		switch r.Type {
+		case "Custom::DirectoryRadius":
+			radius = append(radius, fmt.Sprintln(p["Servers"], p["Protocol"], p["SharedSecretName"], p["Port"], p["Retries"]))
+		case "AWS::ElasticLoadBalancingV2::Listener":
+			listeners = append(listeners, fmt.Sprint(p["Port"], "/", p["Protocol"]))
+			if certs, ok := p["Certificates"].([]any); ok {
+				cert = append(cert, fmt.Sprint(certs[0].(map[string]any)["CertificateArn"]))
+			}
+		}
+	}
+	if want := "[10.2.0.50 10.2.16.50] MS-CHAPv2 acme/radius 1812 4\n"; strings.Join(radius, "|") != want {
+		t.Errorf("qa RADIUS resources %q, want %q", radius, want)
+	}
+	if want := "arn:aws:acm:eu-west-1:111122223333:certificate/0a1b2c3d-1111-2222-3333-444455556666"; strings.Join(cert, "|") != want {
+		t.Errorf("qa HTTPS certificates %v, want %s", cert, want)
+	}
+	slices.Sort(listeners)
+	if want := "4172/TCP_UDP 443/HTTPS 443/TCP 80/HTTP"; strings.Join(listeners, " ") != want {
+		t.Errorf("qa listeners %v, want %s (PCoIP on the gateways)", listeners, want)
 	}
 }

@@ -53,6 +53,7 @@ var codes = map[string]Class{
 	"NoSuchDeliveryChannelException":            NotFound,
 	"TrailNotFoundException":                    NotFound,
 	"ResourceNotFoundException":                 NotFound,
+	"EntityDoesNotExistException":               NotFound,
 	"NotFound":                                  NotFound,
 	"NotFoundException":                         NotFound,
 	"AccessDenied":                              AccessDenied,

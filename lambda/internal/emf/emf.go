@@ -14,6 +14,9 @@ import (
 // Namespace is the CloudWatch namespace of every editbay governance metric.
 const Namespace = "editbay/Governance"
 
+// AccessNamespace is the CloudWatch namespace of the access tier's metrics.
+const AccessNamespace = "editbay/Access"
+
 // Metric names the governance functions publish, and the dashboard reads.
 const (
 	Remediations     = "Remediations"     // changes undone
