@@ -85,9 +85,11 @@ func checkImage(img Image, region, p string, ps *Problems) {
 	}
 }
 
+// checkRange wants room above the minimum: a rolling update keeps minCapacity in service and starts
+// a replacement before it stops an old server, which CloudFormation allows only below maxCapacity.
 func checkRange(lo, hi int, p string, ps *Problems) {
-	if hi < lo {
-		ps.add(p+".maxCapacity", "%d is below minCapacity %d", hi, lo)
+	if hi <= lo {
+		ps.add(p+".maxCapacity", "%d must be above minCapacity %d, so a rolling update can start a replacement while minCapacity stay in service", hi, lo)
 	}
 }
 

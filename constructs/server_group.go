@@ -1,6 +1,8 @@
 package constructs
 
 import (
+	"fmt"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -25,7 +27,8 @@ type ServerGroupProps struct {
 	// UserData runs at first boot.
 	// default: the image's own user data for its OS, empty
 	UserData awsec2.UserData
-	// MinCapacity and MaxCapacity bound the group. MinCapacity is also the desired count at creation.
+	// MinCapacity and MaxCapacity bound the group; MinCapacity is also the desired count at creation.
+	// MaxCapacity must exceed MinCapacity: rolling updates keep MinCapacity in service.
 	// default: 2 and 4
 	MinCapacity, MaxCapacity int
 	// VolumeSizeGiB is the encrypted gp3 root volume's size.
@@ -64,6 +67,9 @@ func NewServerGroup(scope awsconstructs.Construct, id string, props *ServerGroup
 	p.MinCapacity = orDefault(p.MinCapacity, 2)
 	p.MaxCapacity = orDefault(p.MaxCapacity, 4)
 	p.VolumeSizeGiB = orDefault(p.VolumeSizeGiB, 30)
+	if p.MaxCapacity <= p.MinCapacity {
+		panic(fmt.Sprintf("NewServerGroup %s: MaxCapacity %d must exceed MinCapacity %d for rolling updates", id, p.MaxCapacity, p.MinCapacity))
+	}
 	if p.RootDeviceName == "" {
 		p.RootDeviceName = "/dev/xvda"
 	}

@@ -200,7 +200,8 @@ func TestEndpoints(t *testing.T) {
 			}
 		}
 		slices.Sort(interfaces)
-		if want := []string{"ec2messages", "ssm", "ssmmessages"}; !slices.Equal(interfaces, want) || gateways != 1 {
+		want := slices.Sorted(slices.Values(append(config.BuiltinInterfaceEndpoints(), e.Network.AdditionalInterfaceEndpoints...)))
+		if !slices.Equal(interfaces, want) || gateways != 1 {
 			t.Errorf("%s: interface endpoints %v (want %v), %d gateway endpoints", e.Name, interfaces, want, gateways)
 		}
 

@@ -117,7 +117,9 @@ func TestFaults(t *testing.T) {
 		want   string
 	}{
 		{"throttled", func(d *fakes.Directory, _ *Handler) { d.Fail("EnableRadius", fakes.Throttling()) }, "enable RADIUS of " + dir + " (throttled)"},
-		{"access denied", func(d *fakes.Directory, _ *Handler) { d.Fail("DescribeDirectories", fakes.APIError("AccessDeniedException")) }, "(access-denied)"},
+		{"access denied", func(d *fakes.Directory, _ *Handler) {
+			d.Fail("DescribeDirectories", fakes.APIError("AccessDeniedException"))
+		}, "(access-denied)"},
 		{"no directory", func(d *fakes.Directory, _ *Handler) { d.DeleteDirectory(dir) }, "no such directory: " + dir},
 		{"no secret", func(_ *fakes.Directory, h *Handler) { h.Secrets = &fakes.Secrets{} }, `the RADIUS shared secret "radius/shared" does not exist`},
 		{"secret denied", func(_ *fakes.Directory, h *Handler) {
