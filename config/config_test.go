@@ -29,10 +29,16 @@ environments:
 // mutate replaces one fragment of base, failing the test if the fragment is not there.
 func mutate(t *testing.T, old, new string) string {
 	t.Helper()
-	if !strings.Contains(base, old) {
-		t.Fatalf("test bug: %q is not in the base config", old)
+	return replaceIn(t, base, old, new)
+}
+
+// replaceIn replaces one fragment of the config doc, failing the test if the fragment is not there.
+func replaceIn(t *testing.T, doc, old, new string) string {
+	t.Helper()
+	if !strings.Contains(doc, old) {
+		t.Fatalf("test bug: %q is not in the config", old)
 	}
-	return strings.Replace(base, old, new, 1)
+	return strings.Replace(doc, old, new, 1)
 }
 
 func TestBaseIsValid(t *testing.T) {

@@ -133,22 +133,19 @@ func NewServerGroup(scope awsconstructs.Construct, id string, props *ServerGroup
 
 // MetricInService is the number of servers in service, the group's own count of healthy capacity.
 func (g *ServerGroup) MetricInService() awscloudwatch.Metric {
-	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-		Namespace:     jsii.String("AWS/AutoScaling"),
-		MetricName:    jsii.String("GroupInServiceInstances"),
-		DimensionsMap: &map[string]*string{"AutoScalingGroupName": g.Group.AutoScalingGroupName()},
-		Statistic:     jsii.String("Minimum"),
-		Period:        awscdk.Duration_Minutes(jsii.Number(1)),
-	})
+	return g.metric("AWS/AutoScaling", "GroupInServiceInstances", "Minimum")
 }
 
 // MetricCPU is the group's average CPU utilization.
-func (g *ServerGroup) MetricCPU() awscloudwatch.Metric {
+func (g *ServerGroup) MetricCPU() awscloudwatch.Metric { return g.metric("AWS/EC2", "CPUUtilization", "Average") }
+
+// metric is a one-minute metric of the group, by its name.
+func (g *ServerGroup) metric(namespace, name, statistic string) awscloudwatch.Metric {
 	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
-		Namespace:     jsii.String("AWS/EC2"),
-		MetricName:    jsii.String("CPUUtilization"),
+		Namespace:     &namespace,
+		MetricName:    &name,
 		DimensionsMap: &map[string]*string{"AutoScalingGroupName": g.Group.AutoScalingGroupName()},
-		Statistic:     jsii.String("Average"),
+		Statistic:     &statistic,
 		Period:        awscdk.Duration_Minutes(jsii.Number(1)),
 	})
 }
