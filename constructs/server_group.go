@@ -137,7 +137,9 @@ func (g *ServerGroup) MetricInService() awscloudwatch.Metric {
 }
 
 // MetricCPU is the group's average CPU utilization.
-func (g *ServerGroup) MetricCPU() awscloudwatch.Metric { return g.metric("AWS/EC2", "CPUUtilization", "Average") }
+func (g *ServerGroup) MetricCPU() awscloudwatch.Metric {
+	return g.metric("AWS/EC2", "CPUUtilization", "Average")
+}
 
 // metric is a one-minute metric of the group, by its name.
 func (g *ServerGroup) metric(namespace, name, statistic string) awscloudwatch.Metric {
