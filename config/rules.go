@@ -54,6 +54,13 @@ func checkField(f field, v reflect.Value, path string, ps *Problems) {
 		if v.Len() < f.minItems {
 			ps.add(path, "need at least %d, got %d", f.minItems, v.Len())
 		}
+		if f.enum != nil && v.Type().Elem().Kind() == reflect.String {
+			for i := range v.Len() {
+				if s := v.Index(i).String(); !slices.Contains(f.enum, s) {
+					ps.add(index(path, i), "%q is not one of %s", s, strings.Join(f.enum, ", "))
+				}
+			}
+		}
 		if f.pattern != "" && v.Type().Elem().Kind() == reflect.String {
 			re := regexp.MustCompile(f.pattern)
 			for i := range v.Len() {

@@ -22,6 +22,8 @@ type Environment struct {
 	ClientCidrs       []string          `yaml:"clientCidrs" required:"true" minItems:"1" doc:"IPv4 or IPv6 CIDRs of the client networks allowed to reach the platform's public endpoints."`
 	Tags              map[string]string `yaml:"tags" doc:"Cost tags for this environment; override or extend the installation-wide tags."`
 	Network           Network           `yaml:"network" required:"true" doc:"The environment's VPC."`
+	Egress            Egress            `yaml:"egress" doc:"Outbound allow-lists enforced by AWS Network Firewall."`
+	Workspace         Workspace         `yaml:"workspace" doc:"AppStream 2.0 confidential workspace."`
 }
 
 // Network describes an environment's VPC.
