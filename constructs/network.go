@@ -38,6 +38,10 @@ type NetworkProps struct {
 	// FlowLogs configures the VPC's flow logs (its Vpc is filled in).
 	// default: all traffic to an encrypted CloudWatch Logs group kept 365 days
 	FlowLogs FlowLogsProps
+	// FirewallSubnets creates the firewall group's subnets (isolated: no route until an EgressFirewall
+	// adds one) instead of only reserving their address space. Their CIDRs are the same either way.
+	// default: false (reserved)
+	FirewallSubnets bool
 }
 
 // Network is a multi-AZ VPC: public subnets (load balancers, gateways, NAT), private subnets with
@@ -82,7 +86,9 @@ func NewNetwork(scope awsconstructs.Construct, id string, props *NetworkProps) *
 			{Name: jsii.String(SubnetGroupPrivate), SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS, CidrMask: jsii.Number(float64(p.PrivateMask))},
 			{Name: jsii.String(SubnetGroupIsolated), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, CidrMask: jsii.Number(float64(p.IsolatedMask))},
 			// Reserved last, so creating the firewall subnets later moves no existing subnet.
-			{Name: jsii.String(SubnetGroupFirewall), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, CidrMask: jsii.Number(float64(p.FirewallMask)), Reserved: jsii.Bool(true)},
+			// Isolated rather than private-with-egress, so that CDK adds no NAT route (the firewall adds
+			// its own per zone) and nothing that selects private subnets by type lands here.
+			{Name: jsii.String(SubnetGroupFirewall), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, CidrMask: jsii.Number(float64(p.FirewallMask)), Reserved: jsii.Bool(!p.FirewallSubnets)},
 		},
 		EnableDnsHostnames:           jsii.Bool(true),
 		EnableDnsSupport:             jsii.Bool(true),
@@ -118,6 +124,23 @@ func NewNetwork(scope awsconstructs.Construct, id string, props *NetworkProps) *
 	n.suppressPublicRoutes()
 	suppressDefaultSecurityGroupProvider(awscdk.Stack_Of(n.Construct))
 	return n
+}
+
+// Subnets returns the subnets of a group, in zone order (empty for a reserved group).
+func (n *Network) Subnets(group string) []awsec2.ISubnet {
+	sel := n.Vpc.SelectSubnets(&awsec2.SubnetSelection{SubnetGroupName: jsii.String(group)})
+	return *sel.Subnets
+}
+
+// NatGatewayIDs returns the NAT gateway of each zone that has one, by zone name.
+func (n *Network) NatGatewayIDs() map[string]*string {
+	ids := map[string]*string{}
+	for _, s := range *n.Vpc.PublicSubnets() {
+		if ngw, ok := s.Node().TryFindChild(jsii.String("NATGateway")).(awsec2.CfnNatGateway); ok {
+			ids[*s.AvailabilityZone()] = ngw.Ref()
+		}
+	}
+	return ids
 }
 
 // suppressPublicRoutes accepts the internet route of the public subnets, which exists by design.
