@@ -82,6 +82,9 @@ func TestRequiredProps(t *testing.T) {
 		},
 		"bucket without key":    func() { NewSecureBucket(awscdk.NewStack(nil, jsii.String("B"), nil), "B", &SecureBucketProps{}) },
 		"flow logs without VPC": func() { NewFlowLogs(awscdk.NewStack(nil, jsii.String("C"), nil), "F", &FlowLogsProps{}) },
+		"workspace without SAML provider": func() {
+			NewWorkspace(awscdk.NewStack(nil, jsii.String("W"), nil), "W", &WorkspaceProps{Name: "x", Image: "i"})
+		},
 		"firewall without subnets": func() {
 			NewEgressFirewall(awscdk.NewStack(nil, jsii.String("D"), nil), "E", &EgressFirewallProps{Name: "x"})
 		},

@@ -17,6 +17,8 @@ import (
 type EnvironmentStage struct {
 	awscdk.Stage
 	Network *NetworkStack
+	// Workspace is the AppStream workspace stack, nil unless enabled.
+	Workspace *WorkspaceStack
 }
 
 // EnvironmentStageProps configures an EnvironmentStage.
@@ -65,6 +67,13 @@ func NewEnvironmentStage(scope awsconstructs.Construct, id string, props *Enviro
 		StackProps:  stackProps("network", "VPC, NAT, flow logs and private endpoints"),
 		Environment: env,
 	})
+	if env.Workspace.Enabled {
+		s.Workspace = NewWorkspaceStack(stage, "Workspace", &WorkspaceStackProps{
+			StackProps:  stackProps("workspace", "AppStream 2.0 confidential workspace"),
+			Environment: env,
+			Network:     s.Network,
+		})
+	}
 
 	awscdk.Aspects_Of(stage).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	awscdk.Aspects_Of(stage).Add(cdknag.NewNIST80053R5Checks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
