@@ -374,7 +374,33 @@ func (w *Workspace) imageBuilder(p WorkspaceProps, subnetIDs []*string) {
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("appstream.amazonaws.com"), nil),
 		Description: jsii.String("AppStream image builder: read the published session scripts"),
 	})
-	w.AssetsBucket.GrantRead(role, jsii.String("session-scripts/*"))
+	policy := awsiam.NewManagedPolicy(w.Construct, jsii.String("ImageBuilderPolicy"), &awsiam.ManagedPolicyProps{
+		Description: jsii.String("Read the published session scripts, nothing else"),
+		Roles:       &[]awsiam.IRole{role},
+		Statements: &[]awsiam.PolicyStatement{
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid:        jsii.String("ListSessionScripts"),
+				Actions:    jsii.Strings("s3:ListBucket"),
+				Resources:  &[]*string{w.AssetsBucket.BucketArn()},
+				Conditions: &map[string]any{"StringLike": map[string]any{"s3:prefix": []string{"session-scripts/", "session-scripts/*"}}},
+			}),
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid:       jsii.String("ReadSessionScripts"),
+				Actions:   jsii.Strings("s3:GetObject"),
+				Resources: &[]*string{w.AssetsBucket.ArnForObjects(jsii.String("session-scripts/*"))},
+			}),
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid:        jsii.String("DecryptThroughS3"),
+				Actions:    jsii.Strings("kms:Decrypt"),
+				Resources:  &[]*string{w.DataKey.KeyArn()},
+				Conditions: &map[string]any{"StringEquals": map[string]any{"kms:ViaService": fmt.Sprintf("s3.%s.amazonaws.com", *awscdk.Stack_Of(w.Construct).Region())}},
+			}),
+		},
+	})
+	cdknag.NagSuppressions_AddResourceSuppressions(policy, &[]*cdknag.NagPackSuppression{
+		{Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String("The only wildcard is the object key under session-scripts/, the published scripts the image builder copies as a whole."),
+			AppliesTo: &[]any{jsii.String(fmt.Sprintf("Resource::<%s.Arn>/session-scripts/*", *awscdk.Stack_Of(w.Construct).GetLogicalId(w.AssetsBucket.Node().DefaultChild().(awss3.CfnBucket))))}},
+	}, jsii.Bool(false))
 	props := &awsappstream.CfnImageBuilderProps{
 		Name:                        jsii.String(p.Name + "-image-builder"),
 		Description:                 jsii.String("editbay image builder: bake the session scripts into the workspace image"),
@@ -389,7 +415,7 @@ func (w *Workspace) imageBuilder(p WorkspaceProps, subnetIDs []*string) {
 		props.ImageName = jsii.String(p.ImageBuilderImage)
 	}
 	w.ImageBuilder = awsappstream.NewCfnImageBuilder(w.Construct, jsii.String("ImageBuilder"), props)
-	w.ImageBuilder.Node().AddDependency(role)
+	w.ImageBuilder.Node().AddDependency(role, policy)
 }
 
 // deploymentLogs is the encrypted log group of the session-script publisher.
