@@ -82,6 +82,8 @@ type EgressFirewall struct {
 	DropAlarm   awscloudwatch.Alarm
 	AlarmTopic  awssns.Topic
 	Dashboard   awscloudwatch.Dashboard
+
+	zones []string // in the order of FirewallSubnets
 }
 
 // Metric of the dropped connections, counted from the alert logs.
@@ -163,10 +165,9 @@ func NewEgressFirewall(scope awsconstructs.Construct, id string, props *EgressFi
 
 	f.logs(stack, p)
 
-	zones := []string{}
 	for _, s := range p.FirewallSubnets {
 		az := *s.AvailabilityZone()
-		zones = append(zones, az)
+		f.zones = append(f.zones, az)
 		suffix := zoneSuffix(az)
 		fw := awsnetworkfirewall.NewCfnFirewall(f.Construct, jsii.String("Firewall"+strings.ToUpper(suffix)), &awsnetworkfirewall.CfnFirewallProps{
 			FirewallName:           jsii.String(fmt.Sprintf("%s-egress-%s", p.Name, suffix)),
@@ -191,7 +192,7 @@ func NewEgressFirewall(scope awsconstructs.Construct, id string, props *EgressFi
 		})
 	}
 
-	f.route(p, zones)
+	f.route(p, f.zones)
 	f.monitor(stack, p)
 	return f
 }
@@ -298,10 +299,26 @@ func (f *EgressFirewall) monitor(stack awscdk.Stack, p EgressFirewallProps) {
 		DefaultValue:    jsii.Number(0),
 		Dimensions:      &map[string]*string{"Firewall": jsii.String("$.firewall_name")},
 	})
+	// One metric per firewall (dimension Firewall), summed with FILL so a quiet zone counts as 0.
+	// Alarms cannot use SEARCH, so the firewalls are named here; their names are fixed by the config.
+	using := map[string]awscloudwatch.IMetric{}
+	var terms []string
+	for i, az := range f.zones {
+		id := fmt.Sprintf("m%d", i)
+		using[id] = awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+			Namespace:     jsii.String(EgressMetricNamespace),
+			MetricName:    jsii.String(EgressDropsMetric),
+			DimensionsMap: &map[string]*string{"Firewall": f.Firewalls[az].FirewallName()},
+			Statistic:     jsii.String("Sum"),
+			Period:        awscdk.Duration_Minutes(jsii.Number(5)),
+		})
+		terms = append(terms, fmt.Sprintf("FILL(%s, 0)", id))
+	}
 	drops := awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
-		Expression: jsii.String(fmt.Sprintf(`SUM(SEARCH('{%s,Firewall} MetricName="%s"', 'Sum', 300))`, EgressMetricNamespace, EgressDropsMetric)),
-		Label:      jsii.String("dropped connections"),
-		Period:     awscdk.Duration_Minutes(jsii.Number(5)),
+		Expression:   jsii.String(strings.Join(terms, " + ")),
+		UsingMetrics: &using,
+		Label:        jsii.String("dropped connections"),
+		Period:       awscdk.Duration_Minutes(jsii.Number(5)),
 	})
 	f.AlarmTopic = awssns.NewTopic(f.Construct, jsii.String("AlarmTopic"), &awssns.TopicProps{
 		DisplayName: jsii.String(p.Name + " egress alarms"),

@@ -251,6 +251,17 @@ func TestFirewallLoggingAndAlarm(t *testing.T) {
 		if alarm["Threshold"] != float64(e.Egress.DropAlarm) || alarm["ComparisonOperator"] != "GreaterThanThreshold" || len(alarm["AlarmActions"].([]any)) != 1 {
 			t.Errorf("%s: alarm %v", e.Name, alarm)
 		}
+		// The alarm sums every firewall's metric by name (alarms cannot use SEARCH).
+		metrics := mustJSON(alarm["Metrics"])
+		for _, az := range e.AvailabilityZones {
+			want := fmt.Sprintf(`"Dimensions":[{"Name":"Firewall","Value":"%s-%s-egress-%s"}],"MetricName":"%s","Namespace":"%s"`, synthesized.cfg.Project, e.Name, az[len(az)-1:], "DroppedConnections", "editbay/Egress")
+			if !strings.Contains(metrics, want) {
+				t.Errorf("%s: alarm metrics lack %s: %s", e.Name, want, metrics)
+			}
+		}
+		if strings.Contains(metrics, "SEARCH") {
+			t.Errorf("%s: alarm uses SEARCH, which CloudWatch alarms reject", e.Name)
+		}
 		if topic := props(only(t, tpl, "AWS::SNS::Topic")); topic["KmsMasterKeyId"] == nil {
 			t.Errorf("%s: alarm topic is not encrypted", e.Name)
 		}
