@@ -20,10 +20,11 @@ type Workspace struct {
 	FileUpload                   bool          `yaml:"fileUpload" doc:"Allow uploading files into sessions (default: disabled)."`
 	Printing                     bool          `yaml:"printing" doc:"Allow printing to the local device (default: disabled)."`
 	AccessFromVpcOnly            bool          `yaml:"accessFromVpcOnly" doc:"Stream only through an interface VPC endpoint (users reach it over VPN or Direct Connect), never over the internet."`
+	EndpointClientCidrs          []string      `yaml:"endpointClientCidrs" doc:"With accessFromVpcOnly: the secure area's networks as the streaming endpoint sees them (over VPN or Direct Connect, often private addresses). Default: secureAreaCidrs."`
 	DataPrefix                   string        `yaml:"dataPrefix" pattern:"^[a-zA-Z0-9][a-zA-Z0-9_./-]*/$" default:"data/" doc:"Prefix of the data bucket that sessions copy in at start; the fleet role can read only this prefix."`
 	DataExpirationDays           int           `yaml:"dataExpirationDays" minimum:"1" maximum:"3650" default:"30" doc:"Days after which data-bucket objects expire."`
 	SamlProviderName             string        `yaml:"samlProviderName" pattern:"^[a-zA-Z0-9._-]{1,128}$" doc:"IAM SAML identity provider (IAM Identity Center application) users federate through. Required when enabled."`
-	SecureAreaCidrs              []string      `yaml:"secureAreaCidrs" doc:"Source networks (aws:SourceIp) from which users may start streaming sessions. Required when enabled."`
+	SecureAreaCidrs              []string      `yaml:"secureAreaCidrs" doc:"Public source networks (aws:SourceIp at sign-in) from which users may start streaming sessions. Required when enabled."`
 	FederationSessionHours       int           `yaml:"federationSessionHours" minimum:"1" maximum:"12" default:"1" doc:"Longest federated console session of the streaming role."`
 	ImageBuilder                 ImageBuilder  `yaml:"imageBuilder" doc:"Optional image builder in the private subnets, to bake the session scripts into an image."`
 }
@@ -73,6 +74,14 @@ func checkWorkspace(e Environment, p string, ps *Problems) {
 		if pfx, ok := parseCIDR(s, index(p+".secureAreaCidrs", j), ps); ok && pfx.Bits() == 0 {
 			ps.add(index(p+".secureAreaCidrs", j), "%q is the whole internet; name the secure area's networks", s)
 		}
+	}
+	for j, s := range w.EndpointClientCidrs {
+		if pfx, ok := parseCIDR(s, index(p+".endpointClientCidrs", j), ps); ok && pfx.Bits() == 0 {
+			ps.add(index(p+".endpointClientCidrs", j), "%q is the whole internet; name the secure area's networks", s)
+		}
+	}
+	if len(w.EndpointClientCidrs) > 0 && !w.AccessFromVpcOnly {
+		ps.add(p+".endpointClientCidrs", "is set but accessFromVpcOnly is false, so there is no streaming endpoint")
 	}
 	if w.MinCapacity > w.MaxCapacity {
 		ps.add(p+".minCapacity", "%d is above maxCapacity %d", w.MinCapacity, w.MaxCapacity)

@@ -54,6 +54,9 @@ type WorkspaceProps struct {
 	// AccessFromVpcOnly streams only through an interface endpoint reachable from StreamingClientCidrs.
 	// default: false (streaming over the internet, still limited to SecureAreaCidrs by the SAML role)
 	AccessFromVpcOnly bool
+	// StreamingClientCidrs may reach the streaming endpoint (the secure area as the VPC sees it).
+	// default: SecureAreaCidrs
+	StreamingClientCidrs []string
 	// DataPrefix is the data bucket prefix sessions read.
 	// default: "data/"
 	DataPrefix string
@@ -276,7 +279,11 @@ func (w *Workspace) streamingEndpoint(p WorkspaceProps) {
 		Description:      jsii.String("AppStream streaming endpoint: from the secure area only"),
 		AllowAllOutbound: jsii.Bool(false),
 	})
-	for _, cidr := range p.SecureAreaCidrs {
+	clients := p.StreamingClientCidrs
+	if len(clients) == 0 {
+		clients = p.SecureAreaCidrs
+	}
+	for _, cidr := range clients {
 		sg.AddIngressRule(awsec2.Peer_Ipv4(jsii.String(cidr)), awsec2.Port_Tcp(jsii.Number(443)), jsii.String("HTTPS from the secure area"), nil)
 		sg.AddIngressRule(awsec2.Peer_Ipv4(jsii.String(cidr)), awsec2.Port_TcpRange(jsii.Number(1400), jsii.Number(1499)), jsii.String("AppStream streaming from the secure area"), nil)
 	}

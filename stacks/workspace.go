@@ -54,6 +54,7 @@ func NewWorkspaceStack(scope awsconstructs.Construct, id string, props *Workspac
 		FileUpload:                   w.FileUpload,
 		Printing:                     w.Printing,
 		AccessFromVpcOnly:            w.AccessFromVpcOnly,
+		StreamingClientCidrs:         w.EndpointClientCidrs,
 		DataPrefix:                   w.DataPrefix,
 		DataExpirationDays:           w.DataExpirationDays,
 		SamlProviderName:             w.SamlProviderName,

@@ -186,6 +186,24 @@ func TestWorkspaceStackSettings(t *testing.T) {
 					t.Errorf("%s: endpoint %v", e.Name, props(ep)["ServiceName"])
 				}
 			}
+			// The endpoint admits the secure area (as the VPC sees it) on HTTPS and 1400-1499 only.
+			clients := w.EndpointClientCidrs
+			if len(clients) == 0 {
+				clients = w.SecureAreaCidrs
+			}
+			var want []string
+			for _, c := range clients {
+				want = append(want, fmt.Sprintf(`{"CidrIp":"%s","Description":"HTTPS from the secure area","FromPort":443,"IpProtocol":"tcp","ToPort":443}`, c),
+					fmt.Sprintf(`{"CidrIp":"%s","Description":"AppStream streaming from the secure area","FromPort":1400,"IpProtocol":"tcp","ToPort":1499}`, c))
+			}
+			for _, sg := range resources(tpl, "AWS::EC2::SecurityGroup") {
+				p := props(sg)
+				if p["GroupDescription"] == "AppStream streaming endpoint: from the secure area only" {
+					if got := mustJSON(p["SecurityGroupIngress"]); got != "["+strings.Join(want, ",")+"]" {
+						t.Errorf("%s: streaming endpoint ingress %s, want %v", e.Name, got, want)
+					}
+				}
+			}
 		} else if st["AccessEndpoints"] != nil || len(endpoints) != 0 {
 			t.Errorf("%s: streams through an endpoint without accessFromVpcOnly", e.Name)
 		}
