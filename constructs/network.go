@@ -45,8 +45,8 @@ type NetworkProps struct {
 }
 
 // Network is a multi-AZ VPC: public subnets (load balancers, gateways, NAT), private subnets with
-// egress (brokers, workstations, AppStream), isolated subnets (databases) and address space reserved
-// for the egress firewall's subnets; with flow logs, private endpoints to S3 and Systems Manager, and
+// egress (brokers, workstations, AppStream), isolated subnets (databases) and the egress firewall's
+// subnets (address space only, unless FirewallSubnets); with flow logs, private endpoints to S3 and Systems Manager, and
 // the default security group stripped of all rules.
 type Network struct {
 	awsconstructs.Construct

@@ -23,6 +23,10 @@ var goldenSets = map[string][]Allow{
 		{Name: "company", Sources: prefixes("10.20.16.0/20", "10.20.32.0/20"), Domains: []string{".example.co.jp", "login.microsoftonline.com"}, Protocols: []string{TLS}},
 		{Name: "os-updates", Sources: prefixes("10.20.32.0/20", "10.20.16.0/20"), Domains: []string{".windowsupdate.com", "deb.debian.org"}, Protocols: []string{TLS, HTTP}},
 	},
+	"cidr-sources-http-only": {
+		{Name: "render-farm", Sources: prefixes("10.20.64.0/24", "10.20.65.0/24"), Domains: []string{"mirror.example.net", ".cdn.example.org"}, Protocols: []string{HTTP}},
+		{Name: "licences", Sources: prefixes("10.20.64.0/24"), Domains: []string{"licence.example.com"}, Protocols: []string{TLS, HTTP}},
+	},
 	"single-host": {
 		{Name: "render-licence", Sources: prefixes("10.10.64.0/20"), Domains: []string{"licence.example.com"}, Protocols: []string{TLS}},
 	},
