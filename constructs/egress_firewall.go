@@ -31,9 +31,10 @@ type EgressFirewallProps struct {
 	// RoutedSubnets send their internet traffic (0.0.0.0/0) to the endpoint in their own zone. A
 	// default route CDK already made (to a NAT gateway) is retargeted; otherwise one is added. Required.
 	RoutedSubnets []awsec2.ISubnet
-	// PublicSubnets route the routed subnets' CIDRs back through the endpoint of their zone, so that
-	// replies take the path requests took. Required.
-	PublicSubnets []awsec2.ISubnet
+	// NatSubnets hold the NAT gateways and route the routed subnets' CIDRs back through the endpoint of
+	// their zone, so that replies take the path requests took. They should hold nothing else: any other
+	// traffic from them to the routed subnets would cross the firewall one way only. Required.
+	NatSubnets []awsec2.ISubnet
 	// NatGatewayIDs by zone: each firewall subnet's default route goes to its zone's NAT gateway.
 	// Required, one for every zone of FirewallSubnets.
 	NatGatewayIDs map[string]*string
@@ -96,8 +97,8 @@ const (
 // established flows; stateless traffic forwarded to the stateful engine), a firewall per zone, the
 // per-zone routes, alert and flow logs, a drop alarm and a dashboard.
 func NewEgressFirewall(scope awsconstructs.Construct, id string, props *EgressFirewallProps) *EgressFirewall {
-	if props == nil || props.Name == "" || props.Vpc == nil || len(props.FirewallSubnets) == 0 || len(props.RoutedSubnets) == 0 || props.AllowList == nil {
-		panic("NewEgressFirewall: Name, Vpc, FirewallSubnets, RoutedSubnets and AllowList are required")
+	if props == nil || props.Name == "" || props.Vpc == nil || len(props.FirewallSubnets) == 0 || len(props.RoutedSubnets) == 0 || len(props.NatSubnets) == 0 || props.AllowList == nil {
+		panic("NewEgressFirewall: Name, Vpc, FirewallSubnets, RoutedSubnets, NatSubnets and AllowList are required")
 	}
 	p := *props
 	p.Capacity = orDefault(p.Capacity, 1000)
@@ -198,7 +199,7 @@ func NewEgressFirewall(scope awsconstructs.Construct, id string, props *EgressFi
 }
 
 // route sends each routed subnet's internet traffic to its zone's endpoint, each firewall subnet's to
-// its zone's NAT gateway, and each public subnet's traffic for its zone's routed subnets back through
+// its zone's NAT gateway, and each NAT subnet's traffic for its zone's routed subnets back through
 // the endpoint. No route crosses a zone.
 func (f *EgressFirewall) route(p EgressFirewallProps, zones []string) {
 	for _, s := range p.FirewallSubnets {
@@ -231,7 +232,7 @@ func (f *EgressFirewall) route(p EgressFirewallProps, zones []string) {
 			})
 		}
 	}
-	for _, pub := range p.PublicSubnets {
+	for _, pub := range p.NatSubnets {
 		az := *pub.AvailabilityZone()
 		for _, s := range p.RoutedSubnets {
 			if *s.AvailabilityZone() != az {

@@ -16,6 +16,7 @@ const (
 	SubnetGroupPrivate  = "private"
 	SubnetGroupIsolated = "isolated"
 	SubnetGroupFirewall = "firewall"
+	SubnetGroupNat      = "nat"
 )
 
 // NetworkProps configures a Network.
@@ -39,8 +40,12 @@ type NetworkProps struct {
 	// default: all traffic to an encrypted CloudWatch Logs group kept 365 days
 	FlowLogs FlowLogsProps
 	// FirewallSubnets creates the firewall group's subnets (isolated: no route until an EgressFirewall
-	// adds one) instead of only reserving their address space. Their CIDRs are the same either way.
-	// default: false (reserved)
+	// adds one) and the NAT group's (public, FirewallMask, holding the NAT gateways instead of the
+	// public subnets) instead of only reserving their address space. Their CIDRs are the same either
+	// way. The NAT gateways get subnets of their own so that only their route tables send replies
+	// back through the firewall; load balancers and gateways in the public subnets reach the private
+	// subnets directly, both ways.
+	// default: false (reserved; NAT gateways in the public subnets)
 	FirewallSubnets bool
 }
 
@@ -75,6 +80,10 @@ func NewNetwork(scope awsconstructs.Construct, id string, props *NetworkProps) *
 		p.InterfaceEndpoints = []string{"ssm", "ssmmessages", "ec2messages"}
 	}
 
+	var natSubnets *awsec2.SubnetSelection // default: the public subnets
+	if p.FirewallSubnets {
+		natSubnets = &awsec2.SubnetSelection{SubnetGroupName: jsii.String(SubnetGroupNat)}
+	}
 	n := &Network{Construct: awsconstructs.NewConstruct(scope, &id), Endpoints: map[string]awsec2.InterfaceVpcEndpoint{}}
 	n.Vpc = awsec2.NewVpc(n.Construct, jsii.String("Vpc"), &awsec2.VpcProps{
 		IpAddresses:       awsec2.IpAddresses_Cidr(jsii.String(p.Cidr)),
@@ -89,7 +98,9 @@ func NewNetwork(scope awsconstructs.Construct, id string, props *NetworkProps) *
 			// Isolated rather than private-with-egress, so that CDK adds no NAT route (the firewall adds
 			// its own per zone) and nothing that selects private subnets by type lands here.
 			{Name: jsii.String(SubnetGroupFirewall), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, CidrMask: jsii.Number(float64(p.FirewallMask)), Reserved: jsii.Bool(!p.FirewallSubnets)},
+			{Name: jsii.String(SubnetGroupNat), SubnetType: awsec2.SubnetType_PUBLIC, CidrMask: jsii.Number(float64(p.FirewallMask)), MapPublicIpOnLaunch: jsii.Bool(false), Reserved: jsii.Bool(!p.FirewallSubnets)},
 		},
+		NatGatewaySubnets:            natSubnets,
 		EnableDnsHostnames:           jsii.Bool(true),
 		EnableDnsSupport:             jsii.Bool(true),
 		RestrictDefaultSecurityGroup: jsii.Bool(true),

@@ -103,7 +103,7 @@ func newEgressFirewall(stack awscdk.Stack, sp awscdk.StackProps, e config.Enviro
 		Vpc:                n.Vpc,
 		FirewallSubnets:    n.Subnets(ebc.SubnetGroupFirewall),
 		RoutedSubnets:      routed,
-		PublicSubnets:      *n.Vpc.PublicSubnets(),
+		NatSubnets:         n.Subnets(ebc.SubnetGroupNat),
 		NatGatewayIDs:      n.NatGatewayIDs(),
 		AllowList:          rules,
 		RawRules:           raw,

@@ -38,8 +38,8 @@ type subnetInfo struct{ id, zone, group, cidr string }
 
 // Routing is per zone and symmetric, read from the synthesized route tables: routed subnets go out
 // through their own zone's firewall endpoint, firewall subnets through their own zone's NAT gateway,
-// and public subnets send the routed subnets' replies back through the same endpoint. Nothing crosses
-// a zone, and unrouted groups gain no default route.
+// and the NAT subnets send the routed subnets' replies back through the same endpoint. Nothing crosses
+// a zone, unrouted groups gain no default route, and public subnets route nothing through the firewall.
 func TestEgressRouteSymmetry(t *testing.T) {
 	for _, e := range synthesized.cfg.Environments {
 		if !e.Egress.Enabled {
@@ -80,7 +80,7 @@ func TestEgressRouteSymmetry(t *testing.T) {
 
 			routed := e.Egress.EffectiveRoutedGroups()
 			defaults := map[string]int{}     // subnet -> default routes
-			returns := map[string][]string{} // public subnet -> CIDRs routed back through the firewall
+			returns := map[string][]string{} // NAT subnet -> CIDRs routed back through the firewall
 			for id, r := range resources(tpl, "AWS::EC2::Route") {
 				p := props(r)
 				s := tableSubnet[ref(p["RouteTableId"])]
@@ -99,13 +99,16 @@ func TestEgressRouteSymmetry(t *testing.T) {
 					if nz := natZone[ref(p["NatGatewayId"])]; nz != s.zone {
 						t.Errorf("%s: firewall subnet in %s goes to a NAT gateway in %q", id, s.zone, nz)
 					}
-				case dest == "0.0.0.0/0" && s.group == config.SubnetPublic:
-					defaults[s.id]++ // to the internet gateway
+				case dest == "0.0.0.0/0" && (s.group == config.SubnetPublic || s.group == config.SubnetNat):
+					defaults[s.id]++
+					if ref(p["GatewayId"]) == "" {
+						t.Errorf("%s: %s subnet in %s does not go to the internet gateway", id, s.group, s.zone)
+					}
 				case dest == "0.0.0.0/0":
 					t.Errorf("%s: the unrouted %s group has a default route", id, s.group)
-				case s.group == config.SubnetPublic:
+				case s.group == config.SubnetNat:
 					if fz := firewallZone[endpointFirewall(t, p["VpcEndpointId"])]; fz != s.zone {
-						t.Errorf("%s: public subnet in %s returns %v through the firewall in %s", id, s.zone, dest, fz)
+						t.Errorf("%s: NAT subnet in %s returns %v through the firewall in %s", id, s.zone, dest, fz)
 					}
 					returns[s.id] = append(returns[s.id], dest.(string))
 				default:
@@ -120,10 +123,10 @@ func TestEgressRouteSymmetry(t *testing.T) {
 				if defaults[s.id] != want {
 					t.Errorf("%s subnet in %s has %d default routes, want %d", s.group, s.zone, defaults[s.id], want)
 				}
-				if s.group != config.SubnetPublic {
+				if s.group != config.SubnetNat {
 					continue
 				}
-				// The public subnet returns exactly its own zone's routed CIDRs through the firewall.
+				// The NAT subnet returns exactly its own zone's routed CIDRs through the firewall.
 				var want2 []string
 				for _, o := range subnets {
 					if o.zone == s.zone && slices.Contains(routed, o.group) {
@@ -133,7 +136,15 @@ func TestEgressRouteSymmetry(t *testing.T) {
 				slices.Sort(want2)
 				slices.Sort(returns[s.id])
 				if !slices.Equal(returns[s.id], want2) {
-					t.Errorf("public subnet in %s returns %v through the firewall, want %v", s.zone, returns[s.id], want2)
+					t.Errorf("NAT subnet in %s returns %v through the firewall, want %v", s.zone, returns[s.id], want2)
+				}
+			}
+			// The NAT gateways live in the NAT subnets only, one per zone; the public subnets (load
+			// balancers, gateways) have no route through the firewall, so their traffic to the private
+			// subnets is direct both ways.
+			for id, n := range resources(tpl, "AWS::EC2::NatGateway") {
+				if g := subnets[ref(props(n)["SubnetId"])].group; g != config.SubnetNat {
+					t.Errorf("NAT gateway %s is in the %s group", id, g)
 				}
 			}
 		})

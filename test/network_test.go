@@ -58,7 +58,7 @@ func TestSubnetsFollowThePlan(t *testing.T) {
 		}
 		want := map[string][]string{}
 		for _, g := range plan {
-			if g.Name == config.SubnetFirewall && !e.Egress.Enabled {
+			if (g.Name == config.SubnetFirewall || g.Name == config.SubnetNat) && !e.Egress.Enabled {
 				continue // reserved
 			}
 			for i, c := range g.CIDRs {
