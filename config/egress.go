@@ -144,6 +144,9 @@ func checkEgress(e Environment, plan []SubnetGroup, vpc netip.Prefix, p string, 
 				case vpc.IsValid() && !(vpc.Contains(pfx.Addr()) && pfx.Bits() >= vpc.Bits()):
 					ps.add(sp, "%q is not inside the VPC %q; only traffic from the VPC passes the firewall", s, vpc)
 					rulesOK = false
+				case plan != nil && !insideRouted(pfx, plan, eg.EffectiveRoutedGroups()):
+					ps.add(sp, "%q is not inside a subnet group routed through the firewall (%v), so its traffic never reaches the rule", s, eg.EffectiveRoutedGroups())
+					rulesOK = false
 				}
 				continue
 			}
@@ -199,4 +202,19 @@ func checkEgress(e Environment, plan []SubnetGroup, vpc netip.Prefix, p string, 
 			}
 		}
 	}
+}
+
+// insideRouted says whether pfx lies within one subnet of the routed groups.
+func insideRouted(pfx netip.Prefix, plan []SubnetGroup, routed []string) bool {
+	for _, g := range plan {
+		if !slices.Contains(routed, g.Name) {
+			continue
+		}
+		for _, c := range g.CIDRs {
+			if c.Contains(pfx.Addr()) && pfx.Bits() >= c.Bits() {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -94,6 +94,8 @@ func TestMalformedEgress(t *testing.T) {
 		{"unknown subnet group", mutateEgress(t, "[private, 10.1.16.0/24]", "[workstations]"), []string{`environments[0].egress.rules[0].sources[0]: "workstations" is neither a CIDR nor a subnet group`}},
 		{"group not routed", mutateEgress(t, "[private, 10.1.16.0/24]", "[isolated]"), []string{`environments[0].egress.rules[0].sources[0]: subnet group "isolated" is not routed through the firewall`}},
 		{"source outside the VPC", mutateEgress(t, "10.1.16.0/24]", "10.2.0.0/24]"), []string{`environments[0].egress.rules[0].sources[1]: "10.2.0.0/24" is not inside the VPC "10.1.0.0/16"`}},
+		{"source in the public subnets", mutateEgress(t, "10.1.16.0/24]", "10.1.0.0/24]"), []string{`environments[0].egress.rules[0].sources[1]: "10.1.0.0/24" is not inside a subnet group routed through the firewall ([private])`}},
+		{"source spanning two subnets", mutateEgress(t, "10.1.16.0/24]", "10.1.0.0/18]"), []string{`environments[0].egress.rules[0].sources[1]: "10.1.0.0/18" is not inside a subnet group routed through the firewall`}},
 		{"source with host bits", mutateEgress(t, "10.1.16.0/24]", "10.1.16.1/24]"), []string{`environments[0].egress.rules[0].sources[1]: "10.1.16.1/24" has host bits set`}},
 		{"duplicate rule names", egressBase + "        - {name: company, sources: [private], domains: [example.com]}\n", []string{`environments[0].egress.rules[1].name: "company" is already used by environments[0].egress.rules[0].name`}},
 		{"bad rule name", mutateEgress(t, "name: company", "name: Company_1"), []string{`environments[0].egress.rules[0].name: "Company_1" does not match`}},
