@@ -185,6 +185,11 @@ func checkEgress(e Environment, plan []SubnetGroup, vpc netip.Prefix, p string, 
 			ps.add(p+".rules", "%v", err)
 		}
 	}
+	// A policy holds at most 30,000 stateful capacity; the expert group has the same capacity as the
+	// allow-list. (AWS managed groups count too; their capacities are AWS's and are checked at deploy.)
+	if eg.RulesFile != "" && 2*eg.Capacity > 30000 {
+		ps.add(p+".capacity", "%d for both the allow-list and the rules-file group exceeds the firewall policy's 30000; use at most 15000", eg.Capacity)
+	}
 	if eg.RulesFile != "" {
 		data, err := os.ReadFile(eg.RulesFile)
 		switch {

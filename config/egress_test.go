@@ -114,6 +114,7 @@ func TestMalformedEgress(t *testing.T) {
 		{"rules while disabled", mutateEgress(t, "enabled: true", "enabled: false"), []string{`environments[0].egress.enabled: is false but rules are given`}},
 		{"rules file missing", mutateEgress(t, "enabled: true", "enabled: true\n      rulesFile: /nonexistent.rules"), []string{`environments[0].egress.rulesFile: "/nonexistent.rules" cannot be read`}},
 		{"rules file does not parse", mutateEgress(t, "enabled: true", "enabled: true\n      rulesFile: "+rulesFile), []string{`environments[0].egress.rulesFile: "` + rulesFile + `": line 1: every rule needs a sid`}},
+		{"two groups over the policy limit", mutateEgress(t, "enabled: true", "enabled: true\n      capacity: 20000\n      rulesFile: "+bigFile), []string{`environments[0].egress.capacity: 20000 for both the allow-list and the rules-file group exceeds the firewall policy's 30000`}},
 		{"rules file over capacity", mutateEgress(t, "enabled: true", "enabled: true\n      capacity: 10\n      rulesFile: "+bigFile), []string{`environments[0].egress.rulesFile: "` + bigFile + `" holds 11 rules, more than the capacity 10`}},
 	}
 	for _, tc := range cases {
