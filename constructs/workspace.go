@@ -185,6 +185,8 @@ func NewWorkspace(scope awsconstructs.Construct, id string, props *WorkspaceProp
 		fleetProps.ImageName = jsii.String(p.Image)
 	}
 	w.Fleet = awsappstream.NewCfnFleet(w.Construct, jsii.String("Fleet"), fleetProps)
+	// AppStream creates fleets stopped; CloudFormation starts this one, so users can stream at once.
+	w.Fleet.CfnOptions().SetCreationPolicy(&awscdk.CfnCreationPolicy{StartFleet: jsii.Bool(true)})
 	w.Fleet.Node().AddDependency(w.FleetRole)
 
 	w.stack(p)

@@ -89,7 +89,11 @@ func TestWorkspaceFleet(t *testing.T) {
 	for _, e := range workspaceEnvs(t) {
 		w := e.Workspace
 		_, tpl := stackOf(t, e.Name, "Workspace")
-		f := props(only(t, tpl, "AWS::AppStream::Fleet"))
+		fleet := only(t, tpl, "AWS::AppStream::Fleet")
+		if mustJSON(fleet["CreationPolicy"]) != `{"StartFleet":true}` {
+			t.Errorf("%s: the fleet is not started on creation: %v", e.Name, fleet["CreationPolicy"])
+		}
+		f := props(fleet)
 		want := map[string]any{
 			"FleetType": w.FleetType, "InstanceType": w.InstanceType, "ImageName": w.Image, "StreamView": w.StreamView,
 			"EnableDefaultInternetAccess": false, "DisableIMDSV1": true,
