@@ -75,6 +75,8 @@ func NewWorkspaceStack(scope awsconstructs.Construct, id string, props *Workspac
 		"StackName":         {ws.Stack.Ref(), "AppStream stack users stream"},
 		"FleetName":         {ws.Fleet.Ref(), "AppStream fleet"},
 		"StreamingRoleArn":  {ws.StreamingRole.RoleArn(), "Role to map in the IAM Identity Center application (with the SAML provider ARN)"},
+		"RelayState": {awscdk.Fn_Join(jsii.String(""), &[]*string{jsii.String("https://appstream2."), s.Region(), jsii.String(".aws.amazon.com/saml?stack="), ws.Stack.Ref(), jsii.String("&accountId="), s.Account()}),
+			"Relay state of the IAM Identity Center application: where users land after signing in"},
 	} {
 		awscdk.NewCfnOutput(s.Stack, jsii.String(id), &awscdk.CfnOutputProps{Value: v.value, Description: jsii.String(v.desc)})
 	}

@@ -273,6 +273,10 @@ func TestWorkspaceStreamingRole(t *testing.T) {
 		if roleID == "" {
 			t.Fatalf("%s: no SAML role", e.Name)
 		}
+		relay := mustJSON(tpl["Outputs"].(map[string]any)["RelayState"].(map[string]any)["Value"])
+		if want := fmt.Sprintf(`{"Fn::Join":["",["https://appstream2.%s.aws.amazon.com/saml?stack=",{"Ref":"%s"},"\u0026accountId=",{"Ref":"AWS::AccountId"}]]}`, e.Region, resourceID(t, tpl, "AWS::AppStream::Stack")); relay != want {
+			t.Errorf("%s: relay state %s, want %s", e.Name, relay, want)
+		}
 		found := false
 		for _, mp := range resources(tpl, "AWS::IAM::ManagedPolicy") {
 			p := props(mp)
