@@ -60,7 +60,7 @@ diff: synth
 			old=$$(mktemp); git show "$(DIFF_BASE):$$golden" > "$$old" 2>/dev/null || echo '{}' > "$$old"; \
 		fi; \
 		echo "=== $$stack (against $(if $(DIFF_BASE),$(DIFF_BASE):,)$$golden)"; \
-		$(CDK) diff --app cdk.out.masked --template "$$old" "$$stack"; \
+		$(CDK) diff --app cdk.out.masked --exclusively --template "$$old" "$$stack"; \
 	done
 
 ## bench: the synth benchmark of the default app against a one-bucket app
