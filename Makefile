@@ -46,8 +46,8 @@ test:
 
 ## snapshot: rewrite the golden templates and the config schema on purpose; review `git diff` after
 snapshot:
-	UPDATE_SNAPSHOTS=1 go test -count=1 ./config ./test -run 'TestSchemaInSync|TestGoldenTemplates'
-	git status --short -- test/golden config/editbay.schema.json
+	UPDATE_SNAPSHOTS=1 go test -count=1 ./config ./config/suricata ./test -run 'TestSchemaInSync|TestGoldenTemplates|TestGeneratedRulesGolden'
+	git status --short -- test/golden config/editbay.schema.json config/suricata/testdata
 
 ## diff: CDK's own diff of each synthesized stack against its golden (or DIFF_BASE's golden)
 diff: synth
@@ -60,7 +60,7 @@ diff: synth
 			old=$$(mktemp); git show "$(DIFF_BASE):$$golden" > "$$old" 2>/dev/null || echo '{}' > "$$old"; \
 		fi; \
 		echo "=== $$stack (against $(if $(DIFF_BASE),$(DIFF_BASE):,)$$golden)"; \
-		$(CDK) diff --app cdk.out.masked --template "$$old" "$$stack"; \
+		$(CDK) diff --app cdk.out.masked --exclusively --template "$$old" "$$stack"; \
 	done
 
 ## bench: the synth benchmark of the default app against a one-bucket app

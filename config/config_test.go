@@ -191,6 +191,7 @@ func TestPlanSubnets(t *testing.T) {
 		SubnetPrivate:  {"10.0.16.0/20", "10.0.32.0/20", "10.0.48.0/20"},
 		SubnetIsolated: {"10.0.64.0/24", "10.0.65.0/24", "10.0.66.0/24"},
 		SubnetFirewall: {"10.0.67.0/28", "10.0.67.16/28", "10.0.67.32/28"},
+		SubnetNat:      {"10.0.67.48/28", "10.0.67.64/28", "10.0.67.80/28"},
 	}
 	for _, g := range groups {
 		var got []string

@@ -5,13 +5,17 @@ import (
 	"net/netip"
 )
 
-// Subnet groups, in the order their address space is allocated from the VPC CIDR. The firewall group
-// comes last and is only reserved for now, so creating it later shifts no existing subnet.
+// Subnet groups, in the order their address space is allocated from the VPC CIDR. The firewall and
+// NAT groups come last and are only reserved until the egress firewall is enabled, so creating them
+// shifts no existing subnet. With the firewall, the NAT gateways move from the public subnets to the
+// NAT subnets, whose route tables send replies for the routed groups back through the firewall; the
+// public subnets' load balancers and gateways keep talking to private subnets directly.
 const (
 	SubnetPublic   = "public"
 	SubnetPrivate  = "private"
 	SubnetIsolated = "isolated"
 	SubnetFirewall = "firewall"
+	SubnetNat      = "nat"
 )
 
 // SubnetGroup is one group's per-zone subnets.
@@ -30,6 +34,7 @@ func PlanSubnets(vpc netip.Prefix, m SubnetMasks, zones int) ([]SubnetGroup, err
 		{Name: SubnetPrivate, Mask: m.Private},
 		{Name: SubnetIsolated, Mask: m.Isolated},
 		{Name: SubnetFirewall, Mask: m.Firewall},
+		{Name: SubnetNat, Mask: m.Firewall}, // one NAT gateway each: the firewall subnets' size is plenty
 	}
 	base := uint64(addr4(vpc.Addr()))
 	end := base + 1<<(32-vpc.Bits())
@@ -43,7 +48,7 @@ func PlanSubnets(vpc netip.Prefix, m SubnetMasks, zones int) ([]SubnetGroup, err
 		for range zones {
 			next = (next + size - 1) / size * size
 			if next+size > end {
-				return nil, fmt.Errorf("%d zones of public /%d, private /%d, isolated /%d and firewall /%d subnets need more than the VPC %s holds",
+				return nil, fmt.Errorf("%d zones of public /%d, private /%d, isolated /%d, firewall and NAT /%d subnets need more than the VPC %s holds",
 					zones, m.Public, m.Private, m.Isolated, m.Firewall, vpc)
 			}
 			g.CIDRs = append(g.CIDRs, netip.PrefixFrom(from4(uint32(next)), g.Mask))

@@ -26,6 +26,8 @@ type Environment struct {
 	Tags              map[string]string `yaml:"tags" doc:"Cost tags for this environment; override or extend the installation-wide tags."`
 	Network           Network           `yaml:"network" required:"true" doc:"The environment's VPC."`
 	Access            *Access           `yaml:"access" doc:"The remote-access tier: brokers, gateways and workstation pools. Omit it for an environment without one."`
+	Egress            Egress            `yaml:"egress" doc:"Outbound allow-lists enforced by AWS Network Firewall."`
+	Workspace         Workspace         `yaml:"workspace" doc:"AppStream 2.0 confidential workspace."`
 }
 
 // Network describes an environment's VPC.

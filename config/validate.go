@@ -33,6 +33,7 @@ func validate(c *Config) Problems {
 		checkEnvTags(c.Tags, e, p, &ps)
 
 		vpc, ok := parseVPC(e.Network.VpcCidr, p+".network.vpcCidr", &ps)
+		var plan []SubnetGroup
 		if ok {
 			for _, other := range vpcOrder {
 				if other.Overlaps(vpc) {
@@ -41,7 +42,8 @@ func validate(c *Config) Problems {
 			}
 			vpcs[vpc] = p + ".network.vpcCidr"
 			vpcOrder = append(vpcOrder, vpc)
-			if _, err := PlanSubnets(vpc, e.Network.Subnets, len(e.AvailabilityZones)); err != nil {
+			var err error
+			if plan, err = PlanSubnets(vpc, e.Network.Subnets, len(e.AvailabilityZones)); err != nil {
 				ps.add(p+".network.subnets", "%v", err)
 			}
 		}
@@ -49,6 +51,11 @@ func validate(c *Config) Problems {
 		checkFlowLogs(e.Network.FlowLogs, p+".network.flowLogs", &ps)
 		checkEndpoints(e.Network.AdditionalInterfaceEndpoints, p+".network.additionalInterfaceEndpoints", &ps)
 		checkAccess(c, e, p, &ps)
+		if !ok {
+			vpc = netip.Prefix{}
+		}
+		checkEgress(e, plan, vpc, p+".egress", &ps)
+		checkWorkspace(e, p+".workspace", &ps)
 	}
 	checkGovernance(c, &ps)
 	return ps

@@ -153,6 +153,12 @@ func TestRequiredProps(t *testing.T) {
 			key := awskms.NewKey(awscdk.NewStack(nil, jsii.String("E"), nil), jsii.String("K"), nil)
 			NewGoFunction(awscdk.Stack_Of(key), "F", &GoFunctionProps{Entry: "no-such-function", EncryptionKey: key})
 		},
+		"workspace without SAML provider": func() {
+			NewWorkspace(awscdk.NewStack(nil, jsii.String("W"), nil), "W", &WorkspaceProps{Name: "x", Image: "i"})
+		},
+		"firewall without subnets": func() {
+			NewEgressFirewall(awscdk.NewStack(nil, jsii.String("D"), nil), "E", &EgressFirewallProps{Name: "x"})
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			defer func() {

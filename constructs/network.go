@@ -16,6 +16,7 @@ const (
 	SubnetGroupPrivate  = "private"
 	SubnetGroupIsolated = "isolated"
 	SubnetGroupFirewall = "firewall"
+	SubnetGroupNat      = "nat"
 )
 
 // NetworkProps configures a Network.
@@ -38,11 +39,19 @@ type NetworkProps struct {
 	// FlowLogs configures the VPC's flow logs (its Vpc is filled in).
 	// default: all traffic to an encrypted CloudWatch Logs group kept 365 days
 	FlowLogs FlowLogsProps
+	// FirewallSubnets creates the firewall group's subnets (isolated: no route until an EgressFirewall
+	// adds one) and the NAT group's (public, FirewallMask, holding the NAT gateways instead of the
+	// public subnets) instead of only reserving their address space. Their CIDRs are the same either
+	// way. The NAT gateways get subnets of their own so that only their route tables send replies
+	// back through the firewall; load balancers and gateways in the public subnets reach the private
+	// subnets directly, both ways.
+	// default: false (reserved; NAT gateways in the public subnets)
+	FirewallSubnets bool
 }
 
 // Network is a multi-AZ VPC: public subnets (load balancers, gateways, NAT), private subnets with
-// egress (brokers, workstations, AppStream), isolated subnets (databases) and address space reserved
-// for the egress firewall's subnets; with flow logs, private endpoints to S3 and Systems Manager, and
+// egress (brokers, workstations, AppStream), isolated subnets (databases) and the egress firewall's
+// subnets (address space only, unless FirewallSubnets); with flow logs, private endpoints to S3 and Systems Manager, and
 // the default security group stripped of all rules.
 type Network struct {
 	awsconstructs.Construct
@@ -71,6 +80,10 @@ func NewNetwork(scope awsconstructs.Construct, id string, props *NetworkProps) *
 		p.InterfaceEndpoints = []string{"ssm", "ssmmessages", "ec2messages"}
 	}
 
+	var natSubnets *awsec2.SubnetSelection // default: the public subnets
+	if p.FirewallSubnets {
+		natSubnets = &awsec2.SubnetSelection{SubnetGroupName: jsii.String(SubnetGroupNat)}
+	}
 	n := &Network{Construct: awsconstructs.NewConstruct(scope, &id), Endpoints: map[string]awsec2.InterfaceVpcEndpoint{}}
 	n.Vpc = awsec2.NewVpc(n.Construct, jsii.String("Vpc"), &awsec2.VpcProps{
 		IpAddresses:       awsec2.IpAddresses_Cidr(jsii.String(p.Cidr)),
@@ -82,8 +95,12 @@ func NewNetwork(scope awsconstructs.Construct, id string, props *NetworkProps) *
 			{Name: jsii.String(SubnetGroupPrivate), SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS, CidrMask: jsii.Number(float64(p.PrivateMask))},
 			{Name: jsii.String(SubnetGroupIsolated), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, CidrMask: jsii.Number(float64(p.IsolatedMask))},
 			// Reserved last, so creating the firewall subnets later moves no existing subnet.
-			{Name: jsii.String(SubnetGroupFirewall), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, CidrMask: jsii.Number(float64(p.FirewallMask)), Reserved: jsii.Bool(true)},
+			// Isolated rather than private-with-egress, so that CDK adds no NAT route (the firewall adds
+			// its own per zone) and nothing that selects private subnets by type lands here.
+			{Name: jsii.String(SubnetGroupFirewall), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, CidrMask: jsii.Number(float64(p.FirewallMask)), Reserved: jsii.Bool(!p.FirewallSubnets)},
+			{Name: jsii.String(SubnetGroupNat), SubnetType: awsec2.SubnetType_PUBLIC, CidrMask: jsii.Number(float64(p.FirewallMask)), MapPublicIpOnLaunch: jsii.Bool(false), Reserved: jsii.Bool(!p.FirewallSubnets)},
 		},
+		NatGatewaySubnets:            natSubnets,
 		EnableDnsHostnames:           jsii.Bool(true),
 		EnableDnsSupport:             jsii.Bool(true),
 		RestrictDefaultSecurityGroup: jsii.Bool(true),
@@ -118,6 +135,23 @@ func NewNetwork(scope awsconstructs.Construct, id string, props *NetworkProps) *
 	n.suppressPublicRoutes()
 	suppressDefaultSecurityGroupProvider(awscdk.Stack_Of(n.Construct))
 	return n
+}
+
+// Subnets returns the subnets of a group, in zone order (empty for a reserved group).
+func (n *Network) Subnets(group string) []awsec2.ISubnet {
+	sel := n.Vpc.SelectSubnets(&awsec2.SubnetSelection{SubnetGroupName: jsii.String(group)})
+	return *sel.Subnets
+}
+
+// NatGatewayIDs returns the NAT gateway of each zone that has one, by zone name.
+func (n *Network) NatGatewayIDs() map[string]*string {
+	ids := map[string]*string{}
+	for _, s := range *n.Vpc.PublicSubnets() {
+		if ngw, ok := s.Node().TryFindChild(jsii.String("NATGateway")).(awsec2.CfnNatGateway); ok {
+			ids[*s.AvailabilityZone()] = ngw.Ref()
+		}
+	}
+	return ids
 }
 
 // suppressPublicRoutes accepts the internet route of the public subnets, which exists by design.

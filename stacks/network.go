@@ -2,6 +2,9 @@ package stacks
 
 import (
 	"fmt"
+	"net/netip"
+	"os"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
@@ -9,6 +12,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/editbay/editbay/config"
+	"github.com/editbay/editbay/config/suricata"
 	ebc "github.com/editbay/editbay/constructs"
 )
 
@@ -25,6 +29,8 @@ type NetworkStack struct {
 	awscdk.Stack
 	Network *ebc.Network
 	Vpc     awsec2.IVpc
+	// Firewall is the egress firewall, nil unless egress is enabled.
+	Firewall *ebc.EgressFirewall
 }
 
 // NewNetworkStack creates the network of one environment from its config.
@@ -50,12 +56,61 @@ func NewNetworkStack(scope awsconstructs.Construct, id string, props *NetworkSta
 			RetentionDays: n.FlowLogs.RetentionDays,
 			Retain:        e.Production,
 		},
+		FirewallSubnets: e.Egress.Enabled,
 	})
 	s.Vpc = s.Network.Vpc
+	if e.Egress.Enabled {
+		s.Firewall = newEgressFirewall(s.Stack, props.StackProps, e, s.Network)
+	}
 
 	awscdk.NewCfnOutput(s.Stack, jsii.String("VpcId"), &awscdk.CfnOutputProps{
 		Value:       s.Vpc.VpcId(),
 		Description: jsii.String(fmt.Sprintf("VPC of the %s environment", e.Name)),
 	})
 	return s
+}
+
+// newEgressFirewall puts the environment's firewall in the network stack, where the route tables it
+// changes are: a separate stack could add routes but not retarget the default routes CDK's VPC owns.
+func newEgressFirewall(stack awscdk.Stack, sp awscdk.StackProps, e config.Environment, n *ebc.Network) *ebc.EgressFirewall {
+	eg := e.Egress
+	plan, err := config.PlanSubnets(netip.MustParsePrefix(e.Network.VpcCidr), e.Network.Subnets, len(e.AvailabilityZones))
+	if err != nil {
+		panic(err) // validated config: cannot happen
+	}
+	allows, err := eg.AllowLists(plan)
+	if err != nil {
+		panic(err)
+	}
+	rules, err := suricata.Generate(allows)
+	if err != nil {
+		panic(err)
+	}
+	var raw string
+	if eg.RulesFile != "" {
+		data, err := os.ReadFile(eg.RulesFile)
+		if err != nil {
+			panic(err)
+		}
+		raw = string(data)
+	}
+	var routed []awsec2.ISubnet
+	for _, g := range eg.EffectiveRoutedGroups() {
+		routed = append(routed, n.Subnets(g)...)
+	}
+	return ebc.NewEgressFirewall(stack, "EgressFirewall", &ebc.EgressFirewallProps{
+		Name:               strings.TrimSuffix(*sp.StackName, "-network"),
+		Vpc:                n.Vpc,
+		FirewallSubnets:    n.Subnets(ebc.SubnetGroupFirewall),
+		RoutedSubnets:      routed,
+		NatSubnets:         n.Subnets(ebc.SubnetGroupNat),
+		NatGatewayIDs:      n.NatGatewayIDs(),
+		AllowList:          rules,
+		RawRules:           raw,
+		ManagedRuleGroups:  eg.ManagedRuleGroups,
+		Capacity:           eg.Capacity,
+		LogRetentionDays:   eg.LogRetentionDays,
+		DropAlarmThreshold: eg.DropAlarm,
+		Retain:             e.Production,
+	})
 }

@@ -18,6 +18,8 @@ type EnvironmentStage struct {
 	awscdk.Stage
 	Network *NetworkStack
 	Access  *AccessStack // nil for an environment without an access tier
+	// Workspace is the AppStream workspace stack, nil unless enabled.
+	Workspace *WorkspaceStack
 }
 
 // EnvironmentStageProps configures an EnvironmentStage.
@@ -72,6 +74,13 @@ func NewEnvironmentStage(scope awsconstructs.Construct, id string, props *Enviro
 			Environment: env,
 			Vpc:         s.Network.Vpc,
 			NamePrefix:  fmt.Sprintf("%s-%s", cfg.Project, env.Name),
+		})
+	}
+	if env.Workspace.Enabled {
+		s.Workspace = NewWorkspaceStack(stage, "Workspace", &WorkspaceStackProps{
+			StackProps:  stackProps("workspace", "AppStream 2.0 confidential workspace"),
+			Environment: env,
+			Network:     s.Network,
 		})
 	}
 
