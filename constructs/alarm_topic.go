@@ -40,6 +40,22 @@ func NewAlarmTopic(scope awsconstructs.Construct, id string, props *AlarmTopicPr
 		MasterKey:  props.EncryptionKey,
 		EnforceSSL: jsii.Bool(true),
 	})
+	// An explicit topic policy replaces SNS's default one, so CloudWatch needs an Allow to publish this
+	// account's alarms (Auto Scaling publishes as its service-linked role, allowed by its own policy).
+	stack := awscdk.Stack_Of(c)
+	t.Topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowAlarms"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("sns:Publish"),
+		Resources:  &[]*string{t.Topic.TopicArn()},
+		Conditions: &map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
+			"ArnLike": map[string]any{"aws:SourceArn": stack.FormatArn(&awscdk.ArnComponents{
+				Service: jsii.String("cloudwatch"), Resource: jsii.String("alarm"), ResourceName: jsii.String("*"),
+				ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+			})},
+		},
+	}))
 	// Services publishing to an encrypted topic need the key; they get it only to write messages.
 	props.EncryptionKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("AllowAlarmPublishers"),
@@ -49,7 +65,6 @@ func NewAlarmTopic(scope awsconstructs.Construct, id string, props *AlarmTopicPr
 	}), jsii.Bool(false))
 	// Auto Scaling publishes group notifications as its service-linked role, which may not exist until the
 	// first group does; a key policy naming it as principal would then fail, so match it by ARN.
-	stack := awscdk.Stack_Of(c)
 	props.EncryptionKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("AllowAutoScalingNotifications"),
 		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},

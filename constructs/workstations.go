@@ -28,6 +28,10 @@ type WorkstationPool struct {
 	Windows bool
 	// DirectoryGroup may use the pool; recorded as a tag for the broker's pool policy.
 	DirectoryGroup string
+	// FallbackInstanceTypes may replace InstanceType at launch when EC2 lacks capacity for it; the
+	// managers' policy admits them alongside InstanceType.
+	// default: none
+	FallbackInstanceTypes []string
 }
 
 // WorkstationsProps configures Workstations.
@@ -48,6 +52,10 @@ type WorkstationsProps struct {
 // PoolTagKey tags every workstation (and its volumes) with its pool's name.
 const PoolTagKey = "editbay:pool"
 
+// EnvironmentTagKey tags every workstation (and its volumes) with its installation and environment
+// (the NamePrefix), so managers of one environment cannot touch another's pools in a shared account.
+const EnvironmentTagKey = "editbay:environment"
+
 // SessionTagPrefix starts the tags a workstation may set on itself (e.g. editbay:session-state).
 const SessionTagPrefix = "editbay:session"
 
@@ -63,6 +71,8 @@ type Workstations struct {
 	LaunchTemplates map[string]awsec2.LaunchTemplate // by pool name
 	subnets         *awsec2.SelectedSubnets
 	pools           []string
+	instanceTypes   []string // every pool's types, fallbacks included, without repeats
+	namePrefix      string
 	managePolicy    awsiam.ManagedPolicy
 }
 
@@ -72,7 +82,7 @@ func NewWorkstations(scope awsconstructs.Construct, id string, props *Workstatio
 		panic("NewWorkstations: Vpc, VpcSubnets, Pools and NamePrefix are required")
 	}
 	c := awsconstructs.NewConstruct(scope, &id)
-	w := &Workstations{Construct: c, LaunchTemplates: map[string]awsec2.LaunchTemplate{}}
+	w := &Workstations{Construct: c, LaunchTemplates: map[string]awsec2.LaunchTemplate{}, namePrefix: props.NamePrefix}
 	w.subnets = props.Vpc.SelectSubnets(props.VpcSubnets)
 	removal := awscdk.RemovalPolicy_DESTROY
 	if props.Retain {
@@ -95,7 +105,8 @@ func NewWorkstations(scope awsconstructs.Construct, id string, props *Workstatio
 	})
 	grantSsmManaged(w.Role)
 	attachManagedPolicy(w.Role, "CloudWatchAgentServerPolicy", "CloudWatchAgentServerPolicy is the policy AWS publishes for the CloudWatch agent (metrics and logs from the workstation); it follows the agent's needs as it changes.")
-	// Session hooks record the session state on the instance itself, and on no other resource.
+	// Session hooks record the session state on the instance itself, and on no other resource, and only
+	// under the session prefix (a DeleteTags without keys would delete every tag, so keys are required).
 	w.Role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("TagOwnInstanceSessionState"),
 		Actions:   jsii.Strings("ec2:CreateTags", "ec2:DeleteTags"),
@@ -103,9 +114,9 @@ func NewWorkstations(scope awsconstructs.Construct, id string, props *Workstatio
 		Conditions: &map[string]any{
 			"StringEquals":            map[string]any{"aws:ARN": "${ec2:SourceInstanceARN}"},
 			"ForAllValues:StringLike": map[string]any{"aws:TagKeys": SessionTagPrefix + "*"},
+			"Null":                    map[string]any{"aws:TagKeys": "false"},
 		},
 	}))
-
 	cdknag.NagSuppressions_AddResourceSuppressions(w.Role, &[]*cdknag.NagPackSuppression{{
 		Id:        jsii.String("AwsSolutions-IAM5"),
 		Reason:    jsii.String("A workstation may tag only its own instance: the wildcard is narrowed by aws:ARN = ec2:SourceInstanceARN and by the session tag-key prefix."),
@@ -156,11 +167,17 @@ func (w *Workstations) addPool(prefix string, pool WorkstationPool, profile awsi
 	})
 	// Tags of a launch template reach the instances and volumes it launches.
 	awscdk.Tags_Of(lt).Add(jsii.String(PoolTagKey), &pool.Name, nil)
+	awscdk.Tags_Of(lt).Add(jsii.String(EnvironmentTagKey), &prefix, nil)
 	if pool.DirectoryGroup != "" {
 		awscdk.Tags_Of(lt).Add(jsii.String("editbay:directory-group"), &pool.DirectoryGroup, nil)
 	}
 	w.LaunchTemplates[pool.Name] = lt
 	w.pools = append(w.pools, pool.Name)
+	for _, t := range append([]string{pool.InstanceType}, pool.FallbackInstanceTypes...) {
+		if !slices.Contains(w.instanceTypes, t) {
+			w.instanceTypes = append(w.instanceTypes, t)
+		}
+	}
 }
 
 // Connections is the workstations' security group: grant display and agent traffic here.
@@ -190,15 +207,41 @@ func (w *Workstations) newManagePolicy() awsiam.ManagedPolicy {
 	}
 	stack := awscdk.Stack_Of(w.Construct)
 	images := fmt.Sprintf("arn:%s:ec2:%s::image/*", *stack.Partition(), *stack.Region())
-	launchWith = append(launchWith, w.arn("security-group", *w.SecurityGroup.SecurityGroupId()), images)
-	created := []string{w.arn("instance", "*"), w.arn("volume", "*"), w.arn("network-interface", "*")}
-
+	launchWith = append(launchWith, w.arn("security-group", *w.SecurityGroup.SecurityGroupId()))
+	fromTemplate := map[string]any{"ArnEquals": map[string]any{"ec2:LaunchTemplate": templates}}
+	withConditions := func(extra map[string]any) *map[string]any {
+		c := map[string]any{"ArnEquals": fromTemplate["ArnEquals"]}
+		for k, v := range extra {
+			c[k] = v
+		}
+		return &c
+	}
 	statements := []awsiam.PolicyStatement{}
 	for _, s := range []*awsiam.PolicyStatementProps{{
-		Sid:        jsii.String("LaunchOnlyFromPoolTemplates"),
+		// A launch template's settings can be overridden in RunInstances; these conditions keep the
+		// ones that matter: the pools' types (allowedInstanceTypes), IMDSv2, encrypted volumes and the
+		// templates' own images.
+		Sid:       jsii.String("LaunchPoolInstances"),
+		Actions:   jsii.Strings("ec2:RunInstances"),
+		Resources: jsii.Strings(w.arn("instance", "*")),
+		Conditions: withConditions(map[string]any{"StringEquals": map[string]any{
+			"ec2:InstanceType": w.instanceTypes, "ec2:MetadataHttpTokens": "required",
+		}}),
+	}, {
+		Sid:        jsii.String("LaunchEncryptedVolumes"),
 		Actions:    jsii.Strings("ec2:RunInstances"),
-		Resources:  jsii.Strings(created...),
-		Conditions: &map[string]any{"ArnEquals": map[string]any{"ec2:LaunchTemplate": templates}},
+		Resources:  jsii.Strings(w.arn("volume", "*")),
+		Conditions: withConditions(map[string]any{"Bool": map[string]any{"ec2:Encrypted": "true"}}),
+	}, {
+		Sid:        jsii.String("LaunchNetworkInterfaces"),
+		Actions:    jsii.Strings("ec2:RunInstances"),
+		Resources:  jsii.Strings(w.arn("network-interface", "*")),
+		Conditions: withConditions(nil),
+	}, {
+		Sid:        jsii.String("LaunchTemplateImages"),
+		Actions:    jsii.Strings("ec2:RunInstances"),
+		Resources:  jsii.Strings(images),
+		Conditions: &map[string]any{"Bool": map[string]any{"ec2:IsLaunchTemplateResource": "true"}},
 	}, {
 		Sid:       jsii.String("LaunchWithPoolResources"),
 		Actions:   jsii.Strings("ec2:RunInstances"),
@@ -206,13 +249,15 @@ func (w *Workstations) newManagePolicy() awsiam.ManagedPolicy {
 	}, {
 		Sid:        jsii.String("TagAtLaunch"),
 		Actions:    jsii.Strings("ec2:CreateTags"),
-		Resources:  jsii.Strings(created...),
+		Resources:  jsii.Strings(w.arn("instance", "*"), w.arn("volume", "*"), w.arn("network-interface", "*")),
 		Conditions: &map[string]any{"StringEquals": map[string]any{"ec2:CreateAction": "RunInstances"}},
 	}, {
-		Sid:        jsii.String("ManagePoolInstances"),
-		Actions:    jsii.Strings("ec2:StartInstances", "ec2:StopInstances", "ec2:RebootInstances", "ec2:TerminateInstances", "ec2:CreateTags", "ec2:DeleteTags"),
-		Resources:  jsii.Strings(w.arn("instance", "*")),
-		Conditions: &map[string]any{"StringEquals": map[string]any{"aws:ResourceTag/" + PoolTagKey: w.pools}},
+		Sid:       jsii.String("ManagePoolInstances"),
+		Actions:   jsii.Strings("ec2:StartInstances", "ec2:StopInstances", "ec2:RebootInstances", "ec2:TerminateInstances", "ec2:CreateTags", "ec2:DeleteTags"),
+		Resources: jsii.Strings(w.arn("instance", "*")),
+		Conditions: &map[string]any{"StringEquals": map[string]any{
+			"aws:ResourceTag/" + PoolTagKey: w.pools, "aws:ResourceTag/" + EnvironmentTagKey: w.namePrefix,
+		}},
 	}, {
 		Sid:       jsii.String("DescribeWorkstations"),
 		Actions:   jsii.Strings("ec2:DescribeInstances", "ec2:DescribeInstanceStatus", "ec2:DescribeTags", "ec2:DescribeLaunchTemplates", "ec2:DescribeLaunchTemplateVersions", "ec2:DescribeImages", "ec2:DescribeSubnets"),
@@ -225,9 +270,17 @@ func (w *Workstations) newManagePolicy() awsiam.ManagedPolicy {
 	}, {
 		// EC2 creates the encrypted volumes on the caller's behalf, so the caller needs the key through EC2.
 		Sid:        jsii.String("EncryptWorkstationVolumes"),
-		Actions:    jsii.Strings("kms:CreateGrant", "kms:GenerateDataKeyWithoutPlaintext", "kms:Decrypt", "kms:DescribeKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"),
+		Actions:    jsii.Strings("kms:GenerateDataKeyWithoutPlaintext", "kms:Decrypt", "kms:DescribeKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"),
 		Resources:  jsii.Strings(*w.Key.KeyArn()),
-		Conditions: &map[string]any{"StringEquals": map[string]any{"kms:ViaService": fmt.Sprintf("ec2.%s.amazonaws.com", *awscdk.Stack_Of(w.Construct).Region())}},
+		Conditions: &map[string]any{"StringEquals": map[string]any{"kms:ViaService": fmt.Sprintf("ec2.%s.amazonaws.com", *stack.Region())}},
+	}, {
+		Sid:       jsii.String("GrantVolumeKeyToEC2"),
+		Actions:   jsii.Strings("kms:CreateGrant"),
+		Resources: jsii.Strings(*w.Key.KeyArn()),
+		Conditions: &map[string]any{
+			"StringEquals": map[string]any{"kms:ViaService": fmt.Sprintf("ec2.%s.amazonaws.com", *stack.Region())},
+			"Bool":         map[string]any{"kms:GrantIsForAWSResource": "true"},
+		},
 	}} {
 		statements = append(statements, awsiam.NewPolicyStatement(s))
 	}

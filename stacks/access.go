@@ -90,6 +90,8 @@ func NewAccessStack(scope awsconstructs.Construct, id string, props *AccessStack
 			VolumeSizeGiB:  p.VolumeSizeGiB,
 			Windows:        p.Image.Os == config.OsWindows,
 			DirectoryGroup: p.DirectoryGroup,
+			// The pool scaler launches these when the pool's own type has no capacity.
+			FallbackInstanceTypes: p.FallbackInstanceTypes,
 		}
 	}
 	s.Workstations = ebc.NewWorkstations(s.Stack, "Workstations", &ebc.WorkstationsProps{

@@ -466,13 +466,32 @@ func TestBrokerPermissions(t *testing.T) {
 		for _, p := range e.Access.Pools {
 			pools = append(pools, p.Name)
 		}
-		launch := statement(st, "LaunchOnlyFromPoolTemplates")
-		if at(launch, "Action") != "ec2:RunInstances" || len(at(launch, "Condition", "ArnEquals", "ec2:LaunchTemplate").([]any)) != len(pools) {
-			t.Errorf("%s: launch statement %s", e.Name, asJSON(launch))
+		// Instances, volumes and interfaces come only from the pools' templates, with IMDSv2, encrypted
+		// volumes and the pools' instance types, even when a caller overrides the template.
+		for _, sid := range []string{"LaunchPoolInstances", "LaunchEncryptedVolumes", "LaunchNetworkInterfaces"} {
+			launch := statement(st, sid)
+			if at(launch, "Action") != "ec2:RunInstances" || len(at(launch, "Condition", "ArnEquals", "ec2:LaunchTemplate").([]any)) != len(pools) {
+				t.Errorf("%s: launch statement %s: %s", e.Name, sid, asJSON(launch))
+			}
+		}
+		instances := statement(st, "LaunchPoolInstances")
+		if at(instances, "Condition", "StringEquals", "ec2:MetadataHttpTokens") != "required" {
+			t.Errorf("%s: launches may turn IMDSv2 off: %s", e.Name, asJSON(instances))
+		}
+		for _, p := range e.Access.Pools {
+			for _, typ := range append([]string{p.InstanceType}, p.FallbackInstanceTypes...) {
+				if !strings.Contains(asJSON(at(instances, "Condition", "StringEquals", "ec2:InstanceType")), `"`+typ+`"`) {
+					t.Errorf("%s: pool %s type %s cannot be launched: %s", e.Name, p.Name, typ, asJSON(instances))
+				}
+			}
+		}
+		if at(statement(st, "LaunchEncryptedVolumes"), "Condition", "Bool", "ec2:Encrypted") != "true" {
+			t.Errorf("%s: unencrypted volumes may be launched", e.Name)
 		}
 		manage := statement(st, "ManagePoolInstances")
-		if asJSON(at(manage, "Condition", "StringEquals", "aws:ResourceTag/"+ebc.PoolTagKey)) != asJSON(pools) {
-			t.Errorf("%s: instance actions not limited to pool tags %v: %s", e.Name, pools, asJSON(manage))
+		if asJSON(at(manage, "Condition", "StringEquals", "aws:ResourceTag/"+ebc.PoolTagKey)) != asJSON(pools) ||
+			at(manage, "Condition", "StringEquals", "aws:ResourceTag/"+ebc.EnvironmentTagKey) != synthesized.cfg.Project+"-"+e.Name {
+			t.Errorf("%s: instance actions not limited to this environment's pool tags %v: %s", e.Name, pools, asJSON(manage))
 		}
 		pass := statement(st, "PassWorkstationRole")
 		if at(pass, "Resource", "Fn::GetAtt", 0) != wsRoleID || at(pass, "Condition", "StringEquals", "iam:PassedToService") != "ec2.amazonaws.com" {
