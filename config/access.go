@@ -6,11 +6,12 @@ import "strings"
 // sharing an Aurora PostgreSQL database, a gateway tier in the public subnets, and workstation pools in
 // the private subnets that admit only gateway and broker traffic.
 type Access struct {
-	Broker    Broker     `yaml:"broker" required:"true" doc:"The connection-broker cluster: an Auto Scaling group behind an internet-facing HTTPS load balancer."`
-	Database  Database   `yaml:"database" doc:"The Aurora PostgreSQL cluster the brokers share."`
-	Gateway   Gateway    `yaml:"gateway" doc:"The gateway tier that relays display protocols from client networks to workstations."`
-	Pools     []Pool     `yaml:"pools" required:"true" minItems:"1" doc:"Workstation pools, each with its own launch template."`
-	Directory *Directory `yaml:"directory" doc:"An AWS Managed Microsoft AD the workstations join. Omit it to bring your own directory."`
+	Broker     Broker     `yaml:"broker" required:"true" doc:"The connection-broker cluster: an Auto Scaling group behind an internet-facing HTTPS load balancer."`
+	Database   Database   `yaml:"database" doc:"The Aurora PostgreSQL cluster the brokers share."`
+	Gateway    Gateway    `yaml:"gateway" doc:"The gateway tier that relays display protocols from client networks to workstations."`
+	Pools      []Pool     `yaml:"pools" required:"true" minItems:"1" doc:"Workstation pools, each with its own launch template."`
+	Directory  *Directory `yaml:"directory" doc:"An AWS Managed Microsoft AD the workstations join. Omit it to bring your own directory."`
+	PoolScaler PoolScaler `yaml:"poolScaler" doc:"The function that keeps each pool's ready workstations, hands them out and stops idle ones."`
 	// AlarmEmails are subscribed to the tier's alarm topic; each address must confirm the subscription.
 	AlarmEmails []string `yaml:"alarmEmails" pattern:"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$" doc:"Email addresses subscribed to the tier's alarm topic (each must confirm)."`
 }
@@ -82,6 +83,29 @@ type Pool struct {
 	DirectoryGroup string `yaml:"directoryGroup" required:"true" doc:"Directory group whose members may use the pool."`
 	MinAvailable   int    `yaml:"minAvailable" minimum:"0" doc:"Idle, unassigned workstations kept ready."`
 	MaxSize        int    `yaml:"maxSize" required:"true" minimum:"1" doc:"Most workstations the pool may hold."`
+	// The fields below drive the pool scaler (config/poolscaler.go).
+	MaxAvailable          int            `yaml:"maxAvailable" minimum:"0" doc:"Most idle, unassigned workstations kept; the oldest beyond it are terminated. 0 (default): no cap."`
+	WarmState             string         `yaml:"warmState" enum:"running,stopped" default:"running" doc:"running: ready workstations run (instant claims); stopped: they are kept stopped (cheaper) and started on claim."`
+	Schedules             []PoolSchedule `yaml:"schedules" doc:"Windows of the week with another minAvailable (e.g. more ready workstations during working hours); the highest active one applies."`
+	FallbackInstanceTypes []string       `yaml:"fallbackInstanceTypes" pattern:"^[a-z][a-z0-9-]*\\.[a-z0-9]+$" doc:"Instance types launched, in order, when no zone has capacity for instanceType; each must be in allowedInstanceTypes."`
+	StopAfterLogoff       string         `yaml:"stopAfterLogoff" default:"1h" doc:"Go duration after which an assigned workstation whose user logged off is stopped (it stays assigned); \"0\" turns it off. At least 1m."`
+	StopAfterIdle         string         `yaml:"stopAfterIdle" doc:"Go duration after which an assigned workstation whose session is disconnected (the user left without logging off) is stopped. Unset or \"0\": off. At least 1m."`
+	TerminateAfterStopped string         `yaml:"terminateAfterStopped" doc:"Go duration after which an assigned workstation stopped that long is released and terminated. Unset or \"0\": off. At least 1m."`
+}
+
+// PoolSchedule raises (or lowers) a pool's minAvailable during a window of the week.
+type PoolSchedule struct {
+	Days         string `yaml:"days" pattern:"^(MON|TUE|WED|THU|FRI|SAT|SUN)(-(MON|TUE|WED|THU|FRI|SAT|SUN))?(,(MON|TUE|WED|THU|FRI|SAT|SUN)(-(MON|TUE|WED|THU|FRI|SAT|SUN))?)*$" default:"MON-FRI" doc:"Days the window starts, cron style: ranges and lists (MON-FRI, SAT,SUN, FRI-MON)."`
+	Start        string `yaml:"start" required:"true" pattern:"^([01][0-9]|2[0-3]):[0-5][0-9]$" doc:"Local time the window starts (HH:MM)."`
+	End          string `yaml:"end" required:"true" pattern:"^([01][0-9]|2[0-3]):[0-5][0-9]$" doc:"Local time the window ends (HH:MM); before start, the window runs past midnight into the next day."`
+	Timezone     string `yaml:"timezone" default:"UTC" doc:"IANA time zone of start and end (e.g. Asia/Tokyo); daylight saving time is followed."`
+	MinAvailable int    `yaml:"minAvailable" minimum:"0" doc:"minAvailable while the window is open."`
+}
+
+// PoolScaler configures the pool scaler function.
+type PoolScaler struct {
+	IntervalMinutes int    `yaml:"intervalMinutes" minimum:"1" maximum:"60" default:"1" doc:"Minutes between reconciles of the pools."`
+	Mode            string `yaml:"mode" enum:"enforce,dryRun" default:"enforce" doc:"enforce: launch, start, stop and terminate workstations; dryRun: log the plan, change nothing (claims still work)."`
 }
 
 // Directory is an AWS Managed Microsoft AD.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -117,6 +118,24 @@ func TestMalformedAccess(t *testing.T) {
 		{"RADIUS without a secret", mutateAccess(t, "      pools:", "      directory: {name: corp.example.com, radius: {servers: [10.1.0.9]}}\n      pools:"), []string{ap + `.directory.radius.sharedSecretName: is required`}},
 		{"RADIUS protocol", mutateAccess(t, "      pools:", "      directory: {name: corp.example.com, radius: {servers: [10.1.0.9], sharedSecretName: mfa, protocol: EAP}}\n      pools:"), []string{ap + `.directory.radius.protocol: "EAP" is not one of PAP, CHAP, MS-CHAPv1, MS-CHAPv2`}},
 		{"RADIUS port", mutateAccess(t, "      pools:", "      directory: {name: corp.example.com, radius: {servers: [10.1.0.9], sharedSecretName: mfa, port: 80}}\n      pools:"), []string{ap + `.directory.radius.port: 80 is below the minimum 1025`}},
+		{"maxAvailable below minAvailable", mutateAccess(t, "minAvailable: 1", "minAvailable: 2\n          maxAvailable: 1"), []string{ap + `.pools[0].maxAvailable: 1 is less than minAvailable (2)`}},
+		{"maxAvailable above maxSize", mutateAccess(t, "minAvailable: 1", "maxAvailable: 5"), []string{ap + `.pools[0].maxAvailable: 5 is more than maxSize 4`}},
+		{"unknown warm state", mutateAccess(t, "minAvailable: 1", "warmState: hibernated"), []string{ap + `.pools[0].warmState: "hibernated" is not one of running, stopped`}},
+		{"fallback not allowed", mutateAccess(t, "minAvailable: 1", "fallbackInstanceTypes: [t3.large, g5.xlarge]"), []string{ap + `.pools[0].fallbackInstanceTypes[1]: "g5.xlarge" is not in allowedInstanceTypes`}},
+		{"fallback is the pool's type", mutateAccess(t, "minAvailable: 1", "fallbackInstanceTypes: [g4dn.xlarge]"), []string{ap + `.pools[0].fallbackInstanceTypes[0]: "g4dn.xlarge" is the pool's own instanceType`}},
+		{"fallback twice", mutateAccess(t, "minAvailable: 1", "fallbackInstanceTypes: [t3.large, t3.large]"), []string{ap + `.pools[0].fallbackInstanceTypes[1]: "t3.large" is listed twice`}},
+		{"bad power duration", mutateAccess(t, "minAvailable: 1", "stopAfterLogoff: an hour"), []string{ap + `.pools[0].stopAfterLogoff: "an hour" is not a Go duration`}},
+		{"power duration too short", mutateAccess(t, "minAvailable: 1", "stopAfterIdle: 30s"), []string{ap + `.pools[0].stopAfterIdle: "30s" is below the minimum 1m0s`}},
+		{"negative power duration", mutateAccess(t, "minAvailable: 1", "terminateAfterStopped: -1h"), []string{ap + `.pools[0].terminateAfterStopped: "-1h" is below the minimum`}},
+		{"unknown time zone", mutateAccess(t, "minAvailable: 1", "schedules: [{start: '08:00', end: '20:00', timezone: Asia/Osaka}]"), []string{ap + `.pools[0].schedules[0].timezone: "Asia/Osaka" is not an IANA time zone`}},
+		{"empty window", mutateAccess(t, "minAvailable: 1", "schedules: [{start: '08:00', end: '08:00', minAvailable: 1}]"), []string{ap + `.pools[0].schedules[0].end: "08:00" is the same as start`}},
+		{"bad schedule time", mutateAccess(t, "minAvailable: 1", "schedules: [{start: '8:00', end: '24:00'}]"), []string{ap + `.pools[0].schedules[0].start: "8:00" does not match`, ap + `.pools[0].schedules[0].end: "24:00" does not match`}},
+		{"schedule without start", mutateAccess(t, "minAvailable: 1", "schedules: [{end: '20:00'}]"), []string{ap + `.pools[0].schedules[0].start: is required`}},
+		{"bad schedule days", mutateAccess(t, "minAvailable: 1", "schedules: [{days: 'MON-FRY', start: '08:00', end: '20:00'}]"), []string{ap + `.pools[0].schedules[0].days: "MON-FRY" does not match`}},
+		{"schedule above maxSize", mutateAccess(t, "minAvailable: 1", "schedules: [{start: '08:00', end: '20:00', minAvailable: 5}]"), []string{ap + `.pools[0].schedules[0].minAvailable: 5 is more than maxSize 4`}},
+		{"schedule above maxAvailable", mutateAccess(t, "minAvailable: 1", "maxAvailable: 2\n          schedules: [{start: '08:00', end: '20:00', minAvailable: 3}]"), []string{ap + `.pools[0].schedules[0].minAvailable: 3 is more than maxAvailable 2`}},
+		{"scaler interval", mutateAccess(t, "      pools:", "      poolScaler: {intervalMinutes: 90}\n      pools:"), []string{ap + `.poolScaler.intervalMinutes: 90 is above the maximum 60`}},
+		{"scaler mode", mutateAccess(t, "      pools:", "      poolScaler: {mode: off}\n      pools:"), []string{ap + `.poolScaler.mode: "off" is not one of enforce, dryRun`}},
 		{"bad alarm email", mutateAccess(t, "      pools:", "      alarmEmails: [oncall]\n      pools:"), []string{ap + `.alarmEmails[0]: "oncall" does not match`}},
 	}
 	for _, tc := range cases {
@@ -132,5 +151,57 @@ func TestMalformedAccess(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestPoolScalerDefaultsAndSettings(t *testing.T) {
+	c, err := Parse([]byte(mutateAccess(t, "minAvailable: 1", `minAvailable: 1
+          maxAvailable: 3
+          warmState: stopped
+          fallbackInstanceTypes: [t3.large]
+          stopAfterIdle: 30m
+          terminateAfterStopped: "0"
+          schedules:
+            - {days: "MON-WED,FRI,SAT-SUN", start: "08:00", end: "20:00", timezone: Asia/Tokyo, minAvailable: 3}
+            - {start: "22:00", end: "02:00"}`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := c.Environments[0].Access
+	if a.PoolScaler != (PoolScaler{IntervalMinutes: 1, Mode: PoolScalerEnforce}) {
+		t.Errorf("poolScaler defaults: %+v", a.PoolScaler)
+	}
+	if p := a.Pools[1]; p.WarmState != WarmRunning || p.StopAfterLogoff != "1h" || p.StopAfterIdle != "" {
+		t.Errorf("pool defaults: %+v", p)
+	}
+	got, err := json.Marshal(a.Pools[0].ScalerSettings("stg-editors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"name":"editors","launchTemplateName":"stg-editors","instanceTypes":["g4dn.xlarge","t3.large"],` +
+		`"minAvailable":1,"maxAvailable":3,"maxSize":4,"warmState":"stopped","schedules":[` +
+		`{"days":["MON","TUE","WED","FRI","SAT","SUN"],"start":"08:00","end":"20:00","timezone":"Asia/Tokyo","minAvailable":3},` +
+		`{"days":["MON","TUE","WED","THU","FRI"],"start":"22:00","end":"02:00","timezone":"UTC","minAvailable":0}],` +
+		`"stopAfterLogoffSeconds":3600,"stopAfterIdleSeconds":1800,"terminateAfterStoppedSeconds":0}`
+	if string(got) != want {
+		t.Errorf("ScalerSettings:\n got %s\nwant %s", got, want)
+	}
+	if s := a.Pools[1].ScalerSettings("x"); s.Schedules == nil || len(s.Schedules) != 0 {
+		t.Errorf("no schedules should be an empty list: %#v", s.Schedules)
+	}
+}
+
+func TestParseDays(t *testing.T) {
+	for in, want := range map[string]string{
+		"MON-FRI": "MON,TUE,WED,THU,FRI", "SAT,SUN": "SAT,SUN", "FRI-MON": "FRI,SAT,SUN,MON", "SUN": "SUN",
+		"MON,MON-TUE": "MON,TUE", "MON-SUN": "MON,TUE,WED,THU,FRI,SAT,SUN",
+	} {
+		got, err := ParseDays(in)
+		if err != nil || strings.Join(got, ",") != want {
+			t.Errorf("ParseDays(%q) = %v, %v; want %s", in, got, err, want)
+		}
+	}
+	if _, err := ParseDays("MON-XYZ"); err == nil {
+		t.Error("ParseDays accepted MON-XYZ")
 	}
 }

@@ -54,6 +54,7 @@ func checkAccess(c *Config, e Environment, p string, ps *Problems) {
 		if pool.MaxSize > 0 && pool.MinAvailable > pool.MaxSize {
 			ps.add(pp+".minAvailable", "%d is more than maxSize %d", pool.MinAvailable, pool.MaxSize)
 		}
+		checkPoolScaling(c, pool, pp, ps)
 		if pool.Image.Os == OsWindows && pool.VolumeSizeGiB < 30 {
 			ps.add(pp+".volumeSizeGiB", "%d GiB is below the 30 GiB a Windows image needs", pool.VolumeSizeGiB)
 		}

@@ -28,14 +28,20 @@ const (
 	AccessDenied
 	// Canceled means the invocation ran out of time.
 	Canceled
+	// Capacity means EC2 has no capacity (or quota) for the request where it was made: try another
+	// zone or instance type, or later.
+	Capacity
+	// Conflict means the resource is not in a state that allows the change, or a condition of a
+	// write did not hold (another writer came first): re-read and decide again.
+	Conflict
 )
 
 func (c Class) String() string {
-	return [...]string{"other", "none", "throttled", "not-found", "access-denied", "canceled"}[c]
+	return [...]string{"other", "none", "throttled", "not-found", "access-denied", "canceled", "capacity", "conflict"}[c]
 }
 
 // Error codes by class, as the APIs the handlers call return them (EC2's query codes, Config's and
-// CloudTrail's JSON exception names, SNS's codes).
+// CloudTrail's JSON exception names, SNS's codes, DynamoDB's exception names).
 var codes = map[string]Class{
 	"Throttling":                                Throttled,
 	"ThrottlingException":                       Throttled,
@@ -54,6 +60,7 @@ var codes = map[string]Class{
 	"TrailNotFoundException":                    NotFound,
 	"ResourceNotFoundException":                 NotFound,
 	"EntityDoesNotExistException":               NotFound,
+	"NoSuchEntity":                              NotFound, // IAM
 	"NotFound":                                  NotFound,
 	"NotFoundException":                         NotFound,
 	"AccessDenied":                              AccessDenied,
@@ -73,6 +80,16 @@ var codes = map[string]Class{
 	"InsufficientSnsTopicPolicyException":       AccessDenied,
 	"InvalidParameterCombinationException":      Other,
 	"NoAvailableConfigurationRecorderException": NotFound,
+	"ProvisionedThroughputExceededException":    Throttled,
+	"InvalidInstanceID.NotFound":                NotFound,
+	"InsufficientInstanceCapacity":              Capacity,
+	"InsufficientCapacity":                      Capacity,
+	"InstanceLimitExceeded":                     Capacity,
+	"Unsupported":                               Capacity, // the instance type is not offered in the zone
+	"IncorrectInstanceState":                    Conflict,
+	"IdempotentParameterMismatch":               Conflict, // a ClientToken reused with other parameters
+	"ConditionalCheckFailedException":           Conflict,
+	"TransactionCanceledException":              Conflict,
 }
 
 // Classify returns the class of err by its API error code, or of a context error.

@@ -25,6 +25,12 @@ func TestClassify(t *testing.T) {
 		{api("UnauthorizedOperation"), AccessDenied},
 		{api("AccessDeniedException"), AccessDenied},
 		{api("InvalidParameterValue"), Other},
+		{api("InsufficientInstanceCapacity"), Capacity},
+		{api("Unsupported"), Capacity},
+		{api("IncorrectInstanceState"), Conflict},
+		{fmt.Errorf("claim: %w", api("TransactionCanceledException")), Conflict},
+		{api("ProvisionedThroughputExceededException"), Throttled},
+		{api("InvalidInstanceID.NotFound"), NotFound},
 		{context.DeadlineExceeded, Canceled},
 		{errors.New("plain"), Other},
 	} {

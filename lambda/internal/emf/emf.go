@@ -7,6 +7,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -16,6 +17,9 @@ const Namespace = "editbay/Governance"
 
 // AccessNamespace is the CloudWatch namespace of the access tier's metrics.
 const AccessNamespace = "editbay/Access"
+
+// PoolsNamespace is the CloudWatch namespace of the pool scaler's per-pool metrics.
+const PoolsNamespace = "editbay/Pools"
 
 // Metric names the governance functions publish, and the dashboard reads.
 const (
@@ -35,9 +39,31 @@ type Logger struct {
 	mu sync.Mutex
 }
 
+// Metric is one value of a line and its CloudWatch unit.
+type Metric struct {
+	Name  string
+	Unit  string // Count, Milliseconds, None, ...
+	Value float64
+}
+
+// Units of the metrics editbay publishes.
+const (
+	UnitCount        = "Count"
+	UnitMilliseconds = "Milliseconds"
+)
+
 // Count emits one line with each of counts as a Count metric, under the given dimensions (all of
 // them form one dimension set).
 func (l *Logger) Count(dims map[string]string, counts map[string]float64) error {
+	ms := make([]Metric, 0, len(counts))
+	for n, v := range counts {
+		ms = append(ms, Metric{Name: n, Unit: UnitCount, Value: v})
+	}
+	return l.Emit(dims, ms...)
+}
+
+// Emit emits one line with metrics under the given dimensions (all of them form one dimension set).
+func (l *Logger) Emit(dims map[string]string, metrics ...Metric) error {
 	now := time.Now
 	if l.Now != nil {
 		now = l.Now
@@ -50,10 +76,10 @@ func (l *Logger) Count(dims map[string]string, counts map[string]float64) error 
 		Name string `json:"Name"`
 		Unit string `json:"Unit"`
 	}
-	names := slices.Sorted(maps.Keys(counts))
-	metrics := make([]metric, len(names))
-	for i, n := range names {
-		metrics[i] = metric{Name: n, Unit: "Count"}
+	sorted := slices.SortedFunc(slices.Values(metrics), func(a, b Metric) int { return strings.Compare(a.Name, b.Name) })
+	declared := make([]metric, len(sorted))
+	for i, m := range sorted {
+		declared[i] = metric{Name: m.Name, Unit: m.Unit}
 	}
 	line := map[string]any{
 		"_aws": map[string]any{
@@ -61,15 +87,15 @@ func (l *Logger) Count(dims map[string]string, counts map[string]float64) error 
 			"CloudWatchMetrics": []any{map[string]any{
 				"Namespace":  ns,
 				"Dimensions": [][]string{slices.Sorted(maps.Keys(dims))},
-				"Metrics":    metrics,
+				"Metrics":    declared,
 			}},
 		},
 	}
 	for k, v := range dims {
 		line[k] = v
 	}
-	for k, v := range counts {
-		line[k] = v
+	for _, m := range metrics {
+		line[m.Name] = m.Value
 	}
 	b, err := json.Marshal(line)
 	if err != nil {
