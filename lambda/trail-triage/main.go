@@ -5,6 +5,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -26,6 +28,8 @@ func main() {
 		TrailARN:  fnenv.Env("TRAIL_ARN"),
 		Bucket:    fnenv.Env("TRAIL_BUCKET"),
 		KMSKeyID:  fnenv.Env("TRAIL_KMS_KEY"),
+		// Only the home region's function receives the trail's log deliveries; elsewhere it is unset.
+		AllowedRegions: strings.Split(os.Getenv("ALLOWED_REGIONS"), ","),
 	}
 	// Trail calls go to the trail's home region, wherever this function runs.
 	trailCfg := cfg.Copy()

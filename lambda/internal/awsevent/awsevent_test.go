@@ -100,3 +100,36 @@ func FuzzDecode(f *testing.F) {
 		_, _ = DecodeComplianceChange(e)
 	})
 }
+
+// FuzzDecodeLogsBatch: a subscription delivery never panics, and its decompressed size is bounded.
+func FuzzDecodeLogsBatch(f *testing.F) {
+	f.Add(fixture(f, "logs-outside-allowed-regions"))
+	f.Add([]byte(`{"awslogs":{"data":"H4sIAAAAAAAA/6uuBQBDv6ajAgAAAA=="}}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if b, err := DecodeLogsBatch(raw); err == nil {
+			for _, c := range b.Records {
+				_ = c.UserIdentity.Who()
+			}
+		}
+	})
+}
+
+func TestDecodeLogsBatch(t *testing.T) {
+	raw := fixture(t, "logs-outside-allowed-regions")
+	if !IsLogsBatch(raw) || IsLogsBatch(fixture(t, "stop-logging")) {
+		t.Fatal("IsLogsBatch mixes up a subscription delivery and an EventBridge event")
+	}
+	b, err := DecodeLogsBatch(raw)
+	if err != nil || b.Type != "DATA_MESSAGE" || len(b.Records) != 2 {
+		t.Fatalf("%+v %v", b, err)
+	}
+	c := b.Records[0]
+	if c.EventName != "RunInstances" || c.AWSRegion != "sa-east-1" || c.UserIdentity.Who() != "IAM user mallory (arn:aws:iam::111122223333:user/mallory)" {
+		t.Errorf("record %+v", c)
+	}
+	for _, bad := range []string{`{"awslogs":{"data":"not base64!"}}`, `{"awslogs":{"data":"aGVsbG8="}}`, `[]`} {
+		if _, err := DecodeLogsBatch([]byte(bad)); err == nil {
+			t.Errorf("accepted %s", bad)
+		}
+	}
+}

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"strconv"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/cfn"
@@ -20,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/editbay/editbay/lambda/internal/awserr"
+	"github.com/editbay/editbay/lambda/internal/cfnprops"
 	"github.com/editbay/editbay/lambda/internal/emf"
 )
 
@@ -178,46 +178,17 @@ func (h *Handler) count(op string) {
 	}
 }
 
-// ParseSettings reads the resource properties. CloudFormation passes every scalar as a string.
+// ParseSettings reads the resource properties.
 func ParseSettings(p map[string]any) (Settings, error) {
-	var errs []error
-	str := func(key string) string {
-		v, ok := p[key].(string)
-		if !ok || v == "" {
-			errs = append(errs, fmt.Errorf("property %s: want a non-empty string, got %v", key, p[key]))
-		}
-		return v
-	}
-	num := func(key string) int32 {
-		var n int64
-		var err error
-		switch v := p[key].(type) {
-		case string:
-			n, err = strconv.ParseInt(v, 10, 32)
-		case float64:
-			n = int64(v)
-			if float64(n) != v {
-				err = fmt.Errorf("not a whole number")
-			}
-		default:
-			err = fmt.Errorf("missing")
-		}
-		if err == nil && (n < 0 || n > math.MaxInt32) {
-			err = fmt.Errorf("out of range")
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("property %s: %v (%v)", key, err, p[key]))
-		}
-		return int32(n)
-	}
+	r := &cfnprops.Reader{Props: p}
 	s := Settings{
-		DirectoryID:      str("DirectoryId"),
-		Port:             num("Port"),
-		TimeoutSeconds:   num("TimeoutSeconds"),
-		Retries:          num("Retries"),
-		Protocol:         str("Protocol"),
-		DisplayLabel:     str("DisplayLabel"),
-		SharedSecretName: str("SharedSecretName"),
+		DirectoryID:      r.String("DirectoryId"),
+		Port:             r.Int32("Port", 0, math.MaxInt32),
+		TimeoutSeconds:   r.Int32("TimeoutSeconds", 0, math.MaxInt32),
+		Retries:          r.Int32("Retries", 0, math.MaxInt32),
+		Protocol:         r.String("Protocol"),
+		DisplayLabel:     r.String("DisplayLabel"),
+		SharedSecretName: r.String("SharedSecretName"),
 	}
 	servers, _ := p["Servers"].([]any)
 	for _, v := range servers {
@@ -226,7 +197,7 @@ func ParseSettings(p map[string]any) (Settings, error) {
 		}
 	}
 	if len(s.Servers) == 0 || len(s.Servers) != len(servers) {
-		errs = append(errs, fmt.Errorf("property Servers: want a list of addresses, got %v", p["Servers"]))
+		r.Fail("Servers", "want a list of addresses, got %v", p["Servers"])
 	}
-	return s, errors.Join(errs...)
+	return s, r.Err()
 }

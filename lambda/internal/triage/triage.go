@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,6 +35,9 @@ type Settings struct {
 	TrailARN  string // TRAIL_ARN: StopLogging and UpdateTrail must be called in the trail's home region
 	Bucket    string // TRAIL_BUCKET
 	KMSKeyID  string // TRAIL_KMS_KEY (an alias such as alias/editbay-trail)
+	// AllowedRegions are where API calls are expected (ALLOWED_REGIONS, comma-separated); the trail's
+	// log group sends calls made anywhere else.
+	AllowedRegions []string
 }
 
 // Handler handles one event.
@@ -60,6 +64,9 @@ type trigger struct {
 
 // Handle classifies one event and acts on it.
 func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (Outcome, error) {
+	if awsevent.IsLogsBatch(raw) {
+		return h.outsideRegions(ctx, raw)
+	}
 	e, err := awsevent.Decode(raw)
 	if err != nil {
 		h.Log.Error("ignoring event", "error", err.Error())
@@ -195,6 +202,55 @@ func (h *Handler) restoreTrail(ctx context.Context, tr trigger) (Outcome, error)
 	}
 	_, err := h.notify(ctx, tr, out.Alerted, action)
 	return out, err
+}
+
+// outsideRegions alerts on the calls a subscription of the trail's log group delivers: calls made
+// outside the allowed regions, which no regional EventBridge rule of editbay sees. One alert per
+// identity and region, so a burst of calls is one message.
+func (h *Handler) outsideRegions(ctx context.Context, raw []byte) (Outcome, error) {
+	b, err := awsevent.DecodeLogsBatch(raw)
+	if err != nil {
+		h.Log.Error("ignoring log delivery", "error", err.Error())
+		return Outcome{}, nil
+	}
+	type key struct{ who, region string }
+	var order []key
+	groups := map[key][]awsevent.APICall{}
+	for _, c := range b.Records {
+		if slices.Contains(h.Settings.AllowedRegions, c.AWSRegion) {
+			continue
+		}
+		k := key{c.UserIdentity.Who(), c.AWSRegion}
+		if _, seen := groups[k]; !seen {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], c)
+	}
+	const title = "API calls outside the allowed regions"
+	out := Outcome{}
+	for _, k := range order {
+		calls := groups[k]
+		var names []string
+		for _, c := range calls {
+			if len(names) == 10 {
+				names = append(names, fmt.Sprintf("and %d more", len(calls)-10))
+				break
+			}
+			names = append(names, c.EventName)
+		}
+		first := calls[0]
+		err := h.Alerts.Send(ctx, alert.Alert{Title: title, Who: k.who,
+			What:    fmt.Sprintf("%d call(s) in %s: %s, from %s", len(calls), k.region, strings.Join(names, ", "), first.SourceIPAddress),
+			Account: b.Owner, Region: k.region, Time: first.EventTime, EventID: first.EventID, DryRun: h.DryRun,
+			Action: fmt.Sprintf("alerted; editbay deploys to %s only: check who works there and why", strings.Join(h.Settings.AllowedRegions, ", ")),
+			Why:    why})
+		if err != nil {
+			return out, err
+		}
+		out.Alerted = title
+		h.metric(nil, emf.Alerts)
+	}
+	return out, nil
 }
 
 const why = "editbay governance keeps the audit trail on, multi-region, validated and encrypted, and requires MFA; " +

@@ -157,3 +157,26 @@ func TestErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestCallsOutsideAllowedRegionsAreAlerted(t *testing.T) {
+	e := newEnv(false)
+	e.h.Settings.AllowedRegions = []string{"ap-northeast-1", "us-east-1"}
+	out, err := e.h.Handle(context.Background(), fixture(t, "logs-outside-allowed-regions"))
+	if err != nil || out.Alerted != "API calls outside the allowed regions" {
+		t.Fatal(out, err)
+	}
+	m := e.sns.Messages()
+	// Two calls by one user in one region make one alert naming both.
+	if len(m) != 1 || !strings.Contains(m[0], "IAM user mallory") || !strings.Contains(m[0], "2 call(s) in sa-east-1: RunInstances, CreateKeyPair") {
+		t.Errorf("%q", m)
+	}
+	if e.ct.Total() != 0 {
+		t.Errorf("%d CloudTrail calls for an alert-only event", e.ct.Total())
+	}
+	// Calls in an allowed region (the filter pattern is the first guard, this the second) are not alerted.
+	e = newEnv(false)
+	e.h.Settings.AllowedRegions = []string{"sa-east-1"}
+	if out, err := e.h.Handle(context.Background(), fixture(t, "logs-outside-allowed-regions")); err != nil || out.Alerted != "" || len(e.sns.Messages()) != 0 {
+		t.Fatal(out, err, e.sns.Messages())
+	}
+}
