@@ -33,6 +33,7 @@ func run(stderr io.Writer) int {
 	}
 
 	stacks.Build(app, cfg)
+	stacks.BuildAccounts(app, cfg)
 	if err := synth(app); err != nil {
 		fmt.Fprintf(stderr, "editbay: synthesis failed: %v\n", err)
 	}

@@ -331,3 +331,16 @@ governance: {homeRegion: eu-west-1}
 		t.Errorf("accounts %+v", accts)
 	}
 }
+
+func TestConfigRuleName(t *testing.T) {
+	for id, want := range map[string]string{
+		"INCOMING_SSH_DISABLED":                "editbay-restricted-ssh",
+		"RESTRICTED_INCOMING_TRAFFIC":          "editbay-restricted-common-ports",
+		"VPC_SG_OPEN_ONLY_TO_AUTHORIZED_PORTS": "editbay-vpc-sg-open-only-to-authorized-ports",
+		"EC2_IMDSV2_CHECK":                     "editbay-ec2-imdsv2-check",
+	} {
+		if got := ConfigRuleName("editbay", id); got != want {
+			t.Errorf("%s: %s, want %s", id, got, want)
+		}
+	}
+}

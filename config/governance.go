@@ -236,3 +236,30 @@ func dupIn(list []string, p string, ps *Problems) {
 
 // StageName is the CDK stage (and stack name part) of an account's governance: account-<name>.
 func (a Account) StageName() string { return fmt.Sprintf("account-%s", a.Name) }
+
+// configRuleNames are AWS's own names of managed rules whose name is not their identifier in
+// lower-case kebab form.
+var configRuleNames = map[string]string{
+	"INCOMING_SSH_DISABLED":            "restricted-ssh",
+	"RESTRICTED_INCOMING_TRAFFIC":      "restricted-common-ports",
+	"CLOUD_TRAIL_ENABLED":              "cloudtrail-enabled",
+	"MULTI_REGION_CLOUD_TRAIL_ENABLED": "multi-region-cloudtrail-enabled",
+}
+
+// ConfigRuleName is the name editbay gives the managed rule identifier: <project>-<AWS's rule name>,
+// e.g. editbay-restricted-ssh.
+func ConfigRuleName(project, identifier string) string {
+	name, ok := configRuleNames[identifier]
+	if !ok {
+		name = strings.ToLower(strings.ReplaceAll(identifier, "_", "-"))
+	}
+	return project + "-" + name
+}
+
+// AccountRules are managed rules that evaluate the account rather than a region's resources (IAM, the
+// multi-region trail); they are deployed in the home region only, so each finding is reported once.
+var AccountRules = []string{
+	"CLOUD_TRAIL_ENABLED", "CLOUD_TRAIL_LOG_FILE_VALIDATION_ENABLED", "MULTI_REGION_CLOUD_TRAIL_ENABLED",
+	"MFA_ENABLED_FOR_IAM_CONSOLE_ACCESS", "ROOT_ACCOUNT_MFA_ENABLED", "IAM_PASSWORD_POLICY",
+	"IAM_USER_MFA_ENABLED", "IAM_ROOT_ACCESS_KEY_CHECK",
+}

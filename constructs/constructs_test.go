@@ -156,6 +156,31 @@ func TestRequiredProps(t *testing.T) {
 		"workspace without SAML provider": func() {
 			NewWorkspace(awscdk.NewStack(nil, jsii.String("W"), nil), "W", &WorkspaceProps{Name: "x", Image: "i"})
 		},
+		"function with a file in a folder": func() {
+			key := awskms.NewKey(awscdk.NewStack(nil, jsii.String("E"), nil), jsii.String("K"), nil)
+			NewGoFunction(awscdk.Stack_Of(key), "F", &GoFunctionProps{Entry: "sg-remediation", EncryptionKey: key, Files: map[string][]byte{"../x": nil}})
+		},
+		"audit trail without names": func() {
+			NewAuditTrail(awscdk.NewStack(nil, jsii.String("T"), nil), "T", &AuditTrailProps{TrailName: "t"})
+		},
+		"audit trail expiring before cold storage": func() {
+			NewAuditTrail(awscdk.NewStack(nil, jsii.String("T"), nil), "T", &AuditTrailProps{TrailName: "t", BucketName: "b", LogGroupName: "/g", KeyAlias: "alias/k", ColdStorageAfterDays: 90, ExpireAfterDays: 30})
+		},
+		"config recorder without bucket": func() {
+			NewConfigRecorder(awscdk.NewStack(nil, jsii.String("C"), nil), "C", &ConfigRecorderProps{RecorderName: "r", ChannelName: "c"})
+		},
+		"guardrails without recorder": func() {
+			NewGuardrailFunctions(awscdk.NewStack(nil, jsii.String("G"), nil), "G", &GuardrailFunctionsProps{NamePrefix: "x"})
+		},
+		"groups with an unknown membership": func() {
+			NewAccountGroups(awscdk.NewStack(nil, jsii.String("I"), nil), "G", &AccountGroupsProps{Members: map[string][]string{"alice": {"root"}}})
+		},
+		"password policy without key": func() {
+			NewAccountPasswordPolicy(awscdk.NewStack(nil, jsii.String("P"), nil), "P", &AccountPasswordPolicyProps{})
+		},
+		"pool scaler without pools file": func() {
+			NewPoolScaler(awscdk.NewStack(nil, jsii.String("S"), nil), "S", &PoolScalerProps{})
+		},
 		"firewall without subnets": func() {
 			NewEgressFirewall(awscdk.NewStack(nil, jsii.String("D"), nil), "E", &EgressFirewallProps{Name: "x"})
 		},

@@ -35,6 +35,10 @@ type GoFunctionProps struct {
 	// Environment variables; DRY_RUN is always set from DryRun.
 	// default: none besides DRY_RUN
 	Environment map[string]string
+	// Files are written beside the binary in the function's package (name to content), e.g. settings
+	// too large for environment variables; the function finds them under $LAMBDA_TASK_ROOT.
+	// default: none
+	Files map[string][]byte
 	// DryRun sets DRY_RUN=true: the handler decides, logs and alerts, but changes nothing.
 	// default: false
 	DryRun bool
@@ -99,6 +103,15 @@ func NewGoFunction(scope awsconstructs.Construct, id string, props *GoFunctionPr
 	defer os.RemoveAll(dir)
 	if err := BuildGoLambda(p.Entry, filepath.Join(dir, "bootstrap")); err != nil {
 		panic(fmt.Sprintf("NewGoFunction %s: %v", id, err))
+	}
+	for name, content := range p.Files {
+		if name != filepath.Base(name) || name == "bootstrap" {
+			panic(fmt.Sprintf("NewGoFunction %s: file name %q must be a plain name other than bootstrap", id, name))
+		}
+		// Fixed permissions and content keep the asset hash reproducible.
+		if err := os.WriteFile(filepath.Join(dir, name), content, 0o644); err != nil {
+			panic(err)
+		}
 	}
 
 	removal := awscdk.RemovalPolicy_DESTROY

@@ -31,11 +31,13 @@ func grantSsmManaged(role awsiam.Role) {
 // stack's region: account and partition appear as written when the stack knows them, else as
 // CloudFormation pseudo parameters.
 func nagArn(stack awscdk.Stack, service, resource string) string {
-	known := func(v *string, pseudo string) string {
-		if *awscdk.Token_IsUnresolved(v) {
-			return pseudo
-		}
-		return *v
+	return fmt.Sprintf("arn:%s:%s:%s:%s:%s", nagPseudo(stack.Partition(), "<AWS::Partition>"), service, *stack.Region(), nagPseudo(stack.Account(), "<AWS::AccountId>"), resource)
+}
+
+// nagPseudo prints a stack value as cdk-nag does: as written when known, else as a pseudo parameter.
+func nagPseudo(v *string, pseudo string) string {
+	if *awscdk.Token_IsUnresolved(v) {
+		return pseudo
 	}
-	return fmt.Sprintf("arn:%s:%s:%s:%s:%s", known(stack.Partition(), "<AWS::Partition>"), service, *stack.Region(), known(stack.Account(), "<AWS::AccountId>"), resource)
+	return *v
 }

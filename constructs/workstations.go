@@ -144,7 +144,7 @@ func (w *Workstations) addPool(prefix string, pool WorkstationPool, profile awsi
 		device, userData = "/dev/sda1", awsec2.UserData_ForWindows(nil)
 	}
 	lt := awsec2.NewLaunchTemplate(w.Construct, jsii.String("Pool-"+pool.Name), &awsec2.LaunchTemplateProps{
-		LaunchTemplateName:       jsii.String(fmt.Sprintf("%s-%s", prefix, pool.Name)),
+		LaunchTemplateName:       jsii.String(LaunchTemplateName(prefix, pool.Name)),
 		InstanceType:             awsec2.NewInstanceType(&pool.InstanceType),
 		MachineImage:             pool.MachineImage,
 		UserData:                 userData,
@@ -179,6 +179,10 @@ func (w *Workstations) addPool(prefix string, pool WorkstationPool, profile awsi
 		}
 	}
 }
+
+// LaunchTemplateName is the name of a pool's launch template, by which brokers and the pool scaler
+// launch its workstations.
+func LaunchTemplateName(prefix, pool string) string { return prefix + "-" + pool }
 
 // Connections is the workstations' security group: grant display and agent traffic here.
 func (w *Workstations) Connections() awsec2.Connections { return w.SecurityGroup.Connections() }

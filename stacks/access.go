@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -42,6 +43,7 @@ type AccessStack struct {
 	Directory    *ebc.ManagedDirectory // nil without access.directory
 	Alarms       *ebc.AlarmTopic
 	Monitoring   *ebc.AccessMonitoring
+	PoolScaler   *ebc.PoolScaler
 }
 
 // NewAccessStack creates the access tier of one environment from its config.
@@ -163,9 +165,20 @@ func NewAccessStack(scope awsconstructs.Construct, id string, props *AccessStack
 	s.Database.AllowFrom(s.Brokers.Servers.SecurityGroup, "PostgreSQL from brokers")
 	s.Workstations.GrantManage(s.Brokers.Servers.Role)
 	s.Database.GrantConnect(s.Brokers.Servers.Role)
+	s.PoolScaler = ebc.NewPoolScaler(s.Stack, "PoolScaler", &ebc.PoolScalerProps{
+		Workstations:    s.Workstations,
+		PoolsFile:       poolsFile(props.NamePrefix, a.Pools),
+		EncryptionKey:   opsKey,
+		IntervalMinutes: a.PoolScaler.IntervalMinutes,
+		DryRun:          a.PoolScaler.Mode == config.PoolScalerDryRun,
+		Retain:          e.Production,
+		AlarmActions:    []awscloudwatch.IAlarmAction{awscloudwatchactions.NewSnsAction(s.Alarms.Topic)},
+	})
+	// Brokers claim and release workstations for their users through the pool scaler.
+	s.PoolScaler.GrantInvoke(s.Brokers.Servers.Role)
 	cdknag.NagSuppressions_AddResourceSuppressions(s.Brokers.Servers.Role, &[]*cdknag.NagPackSuppression{{
 		Id:     jsii.String("NIST.800.53.R5-IAMNoInlinePolicy"),
-		Reason: jsii.String("The brokers' inline policy holds only CDK's grants to the database's connection parameter, secret and IAM user, each scoped to that one resource; the workstation permissions are a managed policy."),
+		Reason: jsii.String("The brokers' inline policy holds only CDK's grants to the database's connection parameter, secret and IAM user and to invoking the pool scaler, each scoped to that one resource; the workstation permissions are a managed policy."),
 	}}, jsii.Bool(true))
 
 	if d := a.Directory; d != nil {
@@ -272,4 +285,17 @@ func userData(img config.Image, commands []string) awsec2.UserData {
 		ud.AddCommands(*jsii.Strings(commands...)...)
 	}
 	return ud
+}
+
+// poolsFile is the pool scaler's settings file: every pool with its launch template's name.
+func poolsFile(prefix string, pools []config.Pool) []byte {
+	f := config.PoolScalerFile{}
+	for _, p := range pools {
+		f.Pools = append(f.Pools, p.ScalerSettings(ebc.LaunchTemplateName(prefix, p.Name)))
+	}
+	b, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		panic(err) // plain data: cannot fail
+	}
+	return b
 }

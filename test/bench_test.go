@@ -18,6 +18,7 @@ func BenchmarkSynthDefaultApp(b *testing.B) {
 			b.Fatal(err)
 		}
 		stacks.Build(app, synthesized.cfg)
+		stacks.BuildAccounts(app, synthesized.cfg)
 		app.Synth(nil)
 	}
 }

@@ -54,6 +54,7 @@ func synthDefault(dir string) error {
 		return err
 	}
 	stacks.Build(app, cfg)
+	stacks.BuildAccounts(app, cfg)
 	app.Synth(nil)
 	list, err := stacks.ReadStacks(dir)
 	if err != nil {

@@ -1,0 +1,154 @@
+package stacks
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	awsconstructs "github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/editbay/editbay/config"
+)
+
+// AccountStage holds the guardrails of one AWS account, which exist once per account (the Config
+// recorder once per account and region), whichever environments share it.
+type AccountStage struct {
+	awscdk.Stage
+	Identity   *IdentityStack
+	Audit      *AuditStack
+	Guardrails []*GuardrailsStack // one per region of the account, home first
+	// GlobalEvents forwards us-east-1's IAM and sign-in events home; nil when a guardrails stack runs
+	// in us-east-1 itself.
+	GlobalEvents *GlobalEventsStack
+}
+
+// AccountStageProps configures an AccountStage.
+type AccountStageProps struct {
+	// Config is the validated installation. Required.
+	Config *config.Config
+	// Account is the one of Config.Accounts() this stage deploys. Required.
+	Account config.Account
+}
+
+// globalEventsRegion is where IAM, STS and most console sign-in events are delivered to EventBridge.
+const globalEventsRegion = "us-east-1"
+
+// NewAccountStage creates the stage of an account (its ID is Account.StageName() by convention): the
+// identity and audit stacks in the home region, a guardrails stack per region, and the forwarder of
+// global events. Each stage gets its own tags and cdk-nag checks, as CDK does not carry them from the app.
+func NewAccountStage(scope awsconstructs.Construct, id string, props *AccountStageProps) *AccountStage {
+	cfg, a := props.Config, props.Account
+	g := cfg.Governance
+	var account *string
+	if a.ID != "" {
+		account = jsii.String(a.ID)
+	}
+	stage := awscdk.NewStage(scope, &id, &awscdk.StageProps{
+		Env: &awscdk.Environment{Account: account, Region: jsii.String(a.HomeRegion)},
+	})
+	production := slices.ContainsFunc(cfg.Environments, func(e config.Environment) bool {
+		return e.Production && slices.Contains(a.Environments, e.Name)
+	})
+	tags := cfg.CostTags(config.Environment{Name: a.StageName()})
+	stackTags := map[string]*string{}
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		awscdk.Tags_Of(stage).Add(jsii.String(k), jsii.String(tags[k]), nil)
+		stackTags[k] = jsii.String(tags[k])
+	}
+	prefix := fmt.Sprintf("%s-%s", cfg.Project, a.StageName())
+	stackProps := func(name, region, description string) awscdk.StackProps {
+		return awscdk.StackProps{
+			StackName:   jsii.String(prefix + "-" + name),
+			Description: jsii.String(fmt.Sprintf("editbay %s: %s", a.StageName(), description)),
+			Env:         &awscdk.Environment{Account: account, Region: jsii.String(region)},
+			// Guardrails of an account that holds production are as protected as production.
+			TerminationProtection: jsii.Bool(production),
+			Tags:                  &stackTags,
+		}
+	}
+	names := governanceNames(cfg.Project, a)
+
+	s := &AccountStage{Stage: stage}
+	s.Audit = NewAuditStack(stage, "Audit", &AuditStackProps{
+		StackProps: stackProps("audit", a.HomeRegion, "multi-region CloudTrail trail and the audit bucket"),
+		Trail:      g.Trail,
+		Names:      names,
+	})
+	for _, region := range a.Regions {
+		home := region == a.HomeRegion
+		gid := "Guardrails"
+		if !home {
+			gid = "Guardrails-" + region
+		}
+		gs := NewGuardrailsStack(stage, gid, &GuardrailsStackProps{
+			StackProps:     stackProps("guardrails-"+region, region, "AWS Config, its rules, and the functions that undo drift"),
+			Governance:     g,
+			Project:        cfg.Project,
+			Names:          names,
+			Home:           home,
+			AllowedRegions: cfg.AllowedRegions(),
+			Production:     production,
+		})
+		// The recorder delivers to the audit bucket, and the home guard reads the trail's log group.
+		gs.AddStackDependency(s.Audit.Stack, jsii.String("delivers to the audit bucket"))
+		s.Guardrails = append(s.Guardrails, gs)
+	}
+	homeGuardrails := s.Guardrails[0]
+	s.Identity = NewIdentityStack(stage, "Identity", &IdentityStackProps{
+		StackProps:      stackProps("identity", a.HomeRegion, "IAM groups, group membership and the account password policy"),
+		Governance:      g,
+		Account:         a,
+		ProtectedStacks: []string{prefix + "-*"},
+		Guardrails:      homeGuardrails,
+	})
+	if !slices.Contains(a.Regions, globalEventsRegion) {
+		s.GlobalEvents = NewGlobalEventsStack(stage, "GlobalEvents", &GlobalEventsStackProps{
+			StackProps: stackProps("global-events", globalEventsRegion, "forwards IAM and sign-in events from us-east-1 to the home region"),
+			HomeRegion: a.HomeRegion,
+			NamePrefix: prefix,
+		})
+	}
+
+	awscdk.Aspects_Of(stage).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	awscdk.Aspects_Of(stage).Add(cdknag.NewNIST80053R5Checks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	return s
+}
+
+// GovernanceNames are the fixed names by which an account's guardrail stacks find each other's
+// resources across regions, where CloudFormation references cannot reach.
+type GovernanceNames struct {
+	Trail, TrailArn, TrailRegion, Bucket, LogGroup, KeyAlias, Recorder, Channel, RulePrefix string
+}
+
+func governanceNames(project string, a config.Account) GovernanceNames {
+	prefix := fmt.Sprintf("%s-%s", project, a.StageName())
+	accountID := a.ID
+	if accountID == "" {
+		accountID = *awscdk.Aws_ACCOUNT_ID()
+	}
+	trail := prefix + "-trail"
+	return GovernanceNames{
+		Trail:       trail,
+		TrailArn:    fmt.Sprintf("arn:%s:cloudtrail:%s:%s:trail/%s", *awscdk.Aws_PARTITION(), a.HomeRegion, accountID, trail),
+		TrailRegion: a.HomeRegion,
+		// Bucket names are global: the account ID and region make this one unique.
+		Bucket:     fmt.Sprintf("%s-audit-%s-%s", project, accountID, a.HomeRegion),
+		LogGroup:   "/" + project + "/audit-trail",
+		KeyAlias:   "alias/" + prefix + "-audit",
+		Recorder:   prefix + "-recorder",
+		Channel:    prefix + "-channel",
+		RulePrefix: project + "-guard",
+	}
+}
+
+// BuildAccounts adds a stage per account of cfg to app.
+func BuildAccounts(app awscdk.App, cfg *config.Config) []*AccountStage {
+	var stages []*AccountStage
+	for _, a := range cfg.Accounts() {
+		stages = append(stages, NewAccountStage(app, a.StageName(), &AccountStageProps{Config: cfg, Account: a}))
+	}
+	return stages
+}
