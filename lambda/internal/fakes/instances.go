@@ -266,24 +266,26 @@ func (f *Instances) DescribeInstances(_ context.Context, in *ec2.DescribeInstanc
 func matches(inst *types.Instance, filters []types.Filter) bool {
 	for _, flt := range filters {
 		name := aws.ToString(flt.Name)
-		var got []string
+		// Checked value by value, not collected: describes of thousands of tagged instances stay cheap.
+		ok := false
+		match := func(v string) { ok = ok || slices.Contains(flt.Values, v) }
 		switch {
 		case name == "instance-state-name":
-			got = []string{string(inst.State.Name)}
+			match(string(inst.State.Name))
 		case name == "tag-key":
 			for _, t := range inst.Tags {
-				got = append(got, aws.ToString(t.Key))
+				match(aws.ToString(t.Key))
 			}
 		case strings.HasPrefix(name, "tag:"):
 			for _, t := range inst.Tags {
 				if aws.ToString(t.Key) == name[len("tag:"):] {
-					got = append(got, aws.ToString(t.Value))
+					match(aws.ToString(t.Value))
 				}
 			}
 		default:
 			panic("fakes: unsupported DescribeInstances filter " + name)
 		}
-		if !slices.ContainsFunc(got, func(v string) bool { return slices.Contains(flt.Values, v) }) {
+		if !ok {
 			return false
 		}
 	}
@@ -414,9 +416,28 @@ func (f *Instances) CreateTags(_ context.Context, in *ec2.CreateTagsInput, _ ...
 	}
 	for _, inst := range insts {
 		for _, t := range in.Tags {
-			inst.Tags = slices.DeleteFunc(inst.Tags, func(old types.Tag) bool { return aws.ToString(old.Key) == aws.ToString(t.Key) })
-			inst.Tags = append(inst.Tags, t)
+			setTag(inst, t)
 		}
 	}
 	return &ec2.CreateTagsOutput{}, nil
+}
+
+// SetTags adds or replaces tags of an instance (key, value pairs) without counting a call, as the
+// instance itself would with its own role; false if there is no such instance.
+func (f *Instances) SetTags(id string, tags ...string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	inst, ok := f.byID[id]
+	if !ok {
+		return false
+	}
+	for i := 0; i+1 < len(tags); i += 2 {
+		setTag(inst, types.Tag{Key: aws.String(tags[i]), Value: aws.String(tags[i+1])})
+	}
+	return true
+}
+
+func setTag(inst *types.Instance, t types.Tag) {
+	inst.Tags = slices.DeleteFunc(inst.Tags, func(old types.Tag) bool { return aws.ToString(old.Key) == aws.ToString(t.Key) })
+	inst.Tags = append(inst.Tags, t)
 }

@@ -1,7 +1,8 @@
 // Package poolscaler keeps each workstation pool's ready workstations (reconcile, every minute),
-// hands them to users (claim, release) and follows their sessions (session events), stopping idle
-// ones by the pool's power plan. Assignments live in a DynamoDB table where conditional writes decide
-// every race; EC2 holds the instances. The planner (PlanPool) is pure; the rest reads and applies.
+// hands them to users (claim, release) and follows their sessions (session events from brokers, and
+// session tags the workstations set on themselves: see TagSessionState), stopping idle ones by the
+// pool's power plan. Assignments live in a DynamoDB table where conditional writes decide every
+// race; EC2 holds the instances. The planner (PlanPool) is pure; the rest reads and applies.
 package poolscaler
 
 import (
@@ -256,9 +257,18 @@ func (h *Handler) session(ctx context.Context, r Request) (SessionResult, error)
 	if r.Pool != "" && r.Pool != pool {
 		return SessionResult{}, fmt.Errorf("instance %s is in pool %q, not %q", r.InstanceID, pool, r.Pool)
 	}
-	if err := h.store.Session(ctx, pool, r.InstanceID, r.Event, r.User, h.now()); err != nil {
+	ev := SessionEvent{InstanceID: r.InstanceID, Event: r.Event, User: r.User, At: h.now()}
+	if err := h.recordSession(ctx, pool, ev, "invoke"); err != nil {
 		return SessionResult{Pool: pool}, err
 	}
-	h.Log.Info("session", "pool", pool, "instanceId", r.InstanceID, "event", r.Event, "user", r.User)
 	return SessionResult{Pool: pool, Recorded: true}, nil
+}
+
+// recordSession writes a session event, from a session action or an instance's tags alike.
+func (h *Handler) recordSession(ctx context.Context, pool string, ev SessionEvent, source string) error {
+	if err := h.store.Session(ctx, pool, ev); err != nil {
+		return err
+	}
+	h.Log.Info("session", "pool", pool, "instanceId", ev.InstanceID, "event", ev.Event, "user", ev.User, "at", ev.At, "source", source)
+	return nil
 }

@@ -48,7 +48,8 @@ type Instance struct {
 	LaunchTime  time.Time
 	StoppedAt   time.Time // from the state transition reason, when stopped
 	PrivateIP   string
-	LaunchToken string // the editbay:launch-token tag
+	LaunchToken string      // the editbay:launch-token tag
+	SessionTags SessionTags // the editbay:session-* tags
 }
 
 // Item is what the table knows of an instance: its user, its session and holds.

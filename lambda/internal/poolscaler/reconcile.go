@@ -102,6 +102,9 @@ func (h *Handler) reconcilePool(ctx context.Context, pool Pool, instances []Inst
 	if err != nil {
 		return pr, err
 	}
+	if err := h.applySessionTags(ctx, pool.Name, instances, items, now); err != nil {
+		return pr, err
+	}
 	plan := PlanPool(pool, h.zones, State{Instances: instances, Items: items, Launches: launches}, now)
 	pr.Plan = plan
 	h.Log.Info("plan", "pool", pool.Name, "cycle", cycle, "dryRun", h.DryRun, "plan", plan)
@@ -367,6 +370,12 @@ func instanceOf(in types.Instance) (string, Instance) {
 			pool = aws.ToString(t.Value)
 		case TagLaunchToken:
 			inst.LaunchToken = aws.ToString(t.Value)
+		case TagSessionState:
+			inst.SessionTags.State = aws.ToString(t.Value)
+		case TagSessionUser:
+			inst.SessionTags.User = aws.ToString(t.Value)
+		case TagSessionAt:
+			inst.SessionTags.At = aws.ToString(t.Value)
 		}
 	}
 	return pool, inst

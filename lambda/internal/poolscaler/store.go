@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -355,22 +356,39 @@ func (st *Store) Unassign(ctx context.Context, pool, user, id string) (bool, err
 	return true, nil
 }
 
-// Session records a session event of an instance. With a user, the instance must be unassigned or
-// theirs (ErrTaken otherwise).
-func (st *Store) Session(ctx context.Context, pool, id, event, user string, now time.Time) error {
+// SessionEvent is a session change of one instance, from a session action or the instance's tags.
+type SessionEvent struct {
+	InstanceID string
+	Event      string    // connected, disconnected or loggedoff
+	User       string    // if set, the instance must be unassigned or theirs
+	At         time.Time // the session's time
+	// IfNewer records the event only over an older session and claim: tags are read again every
+	// cycle, and may be read just before a newer event or a claim is written.
+	IfNewer bool
+}
+
+// Session records a session event of an instance; ErrTaken if a condition of the event failed.
+func (st *Store) Session(ctx context.Context, pool string, ev SessionEvent) error {
 	in := &dynamodb.UpdateItemInput{
-		TableName: aws.String(st.Table), Key: instanceKey(pool, id),
-		UpdateExpression:          aws.String("SET instanceId = :id, #s = :e, #sa = :now"),
+		TableName: aws.String(st.Table), Key: instanceKey(pool, ev.InstanceID),
+		UpdateExpression:          aws.String("SET instanceId = :id, #s = :e, #sa = :at"),
 		ExpressionAttributeNames:  map[string]string{"#s": aSession, "#sa": aSessionAt},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":id": s(id), ":e": s(event), ":now": ms(now)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":id": s(ev.InstanceID), ":e": s(ev.Event), ":at": ms(ev.At)},
 	}
-	if user != "" {
-		in.ConditionExpression = aws.String("attribute_not_exists(#u) OR #u = :u")
+	var conds []string
+	if ev.User != "" {
+		conds = append(conds, "(attribute_not_exists(#u) OR #u = :u)")
 		in.ExpressionAttributeNames["#u"] = aUser
-		in.ExpressionAttributeValues[":u"] = s(user)
+		in.ExpressionAttributeValues[":u"] = s(ev.User)
+	}
+	if ev.IfNewer {
+		conds = append(conds, "(attribute_not_exists(#sa) OR #sa < :at) AND (attribute_not_exists(assignedAt) OR assignedAt <= :at)")
+	}
+	if len(conds) > 0 {
+		in.ConditionExpression = aws.String(strings.Join(conds, " AND "))
 	}
 	_, err := st.DB.UpdateItem(ctx, in)
-	return conditional(err, "record "+event+" of "+id)
+	return conditional(err, "record "+ev.Event+" of "+ev.InstanceID)
 }
 
 // conditional maps a failed condition to ErrTaken and wraps other errors with what was done.

@@ -13,10 +13,11 @@ import (
 	"github.com/editbay/editbay/lambda/internal/fakes"
 )
 
-// A random trace of claims, releases, session events, capacity errors, throttling, duplicated
-// invocations and time passing, checking after every step that no pool exceeds maxSize, no
-// workstation has two users, and no assigned, connected workstation is stopped; and, in quiet spells
-// with capacity, that the pools are back at minAvailable within 3 cycles.
+// A random trace of claims, releases, session events (invoked, or tagged by the workstation, some
+// malformed), capacity errors, throttling, duplicated invocations and time passing, checking after
+// every step that no pool exceeds maxSize, no workstation has two users, no assigned, connected
+// workstation is stopped, and every cycle records the valid newer tags and nothing else; and, in
+// quiet spells with capacity, that the pools are back at minAvailable within 3 cycles.
 func TestRandomTrace(t *testing.T) {
 	const steps = 10000
 	pools := []Pool{
@@ -46,7 +47,30 @@ func TestRandomTrace(t *testing.T) {
 				t.Fatalf("cycle %s stopped assigned, connected %s (%s)", key, id, in.State.Name)
 			}
 		}
+		e.checkTagsRecorded(t, key, res)
 		return res
+	}
+	// report delivers a session change by invoke or, as a workstation does, by its own tags, which the
+	// next cycle reads; a tenth of the tags are malformed and must change nothing.
+	report := func(id, ev, user string) {
+		if rng.IntN(2) == 0 {
+			e.h.session(ctx, Request{InstanceID: id, Event: ev, User: user})
+			return
+		}
+		e.now = e.now.Add(time.Second) // one workstation's changes happen at distinct times
+		at := e.now
+		switch rng.IntN(40) {
+		case 0:
+			ev = "typing"
+		case 1:
+			at = at.AddDate(1, 0, 0)
+		case 2:
+			user = "mallory"
+		case 3:
+			e.ec2.SetTags(id, TagSessionState, ev, TagSessionUser, user, TagSessionAt, "now")
+			return
+		}
+		e.tag(id, ev, user, at)
 	}
 	for step := range steps {
 		switch op := rng.IntN(100); {
@@ -55,7 +79,7 @@ func TestRandomTrace(t *testing.T) {
 			u := users[rng.IntN(len(users))]
 			res, err := e.h.claim(ctx, p.Name, u)
 			if err == nil && rng.IntN(3) > 0 && (res.State == "running" || res.Existing && res.State == "running") {
-				e.h.session(ctx, Request{InstanceID: res.InstanceID, Event: SessionConnected, User: u})
+				report(res.InstanceID, SessionConnected, u)
 			}
 		case op < 32:
 			e.h.release(ctx, pools[rng.IntN(2)].Name, users[rng.IntN(len(users))], "")
@@ -64,7 +88,7 @@ func TestRandomTrace(t *testing.T) {
 				a := ids[rng.IntN(len(ids))]
 				ev := []string{SessionConnected, SessionDisconnected, SessionLoggedOff}[rng.IntN(3)]
 				if in, _ := e.ec2.Instance(a.InstanceID); ev != SessionConnected || in.State.Name == types.InstanceStateNameRunning {
-					e.h.session(ctx, Request{InstanceID: a.InstanceID, Event: ev, User: a.User})
+					report(a.InstanceID, ev, a.User)
 				}
 			}
 		case op < 52:
@@ -169,13 +193,51 @@ func (e *testEnv) assigned() []Item {
 	return out
 }
 
-// connected returns the running instances whose items say assigned and connected.
+// connected returns the running instances whose items say assigned and connected, or whose newer
+// tags do (the next cycle records them before planning).
 func (e *testEnv) connected() []string {
 	var out []string
 	for _, it := range e.assigned() {
-		if in, ok := e.ec2.Instance(it.InstanceID); ok && it.Session == SessionConnected && in.State.Name == types.InstanceStateNameRunning {
+		in, ok := e.ec2.Instance(it.InstanceID)
+		if !ok {
+			continue
+		}
+		_, inst := instanceOf(in)
+		if ev, ok, _ := sessionChange(inst, it, e.now); ok {
+			it.Session = ev.Event
+		}
+		if it.Session == SessionConnected && in.State.Name == types.InstanceStateNameRunning {
 			out = append(out, it.InstanceID)
 		}
 	}
 	return out
+}
+
+// checkTagsRecorded checks that a cycle left no valid newer tags of the pools it planned unrecorded,
+// and recorded no malformed ones.
+func (e *testEnv) checkTagsRecorded(t *testing.T, cycle string, res ReconcileResult) {
+	t.Helper()
+	byPool := map[string][]Instance{}
+	for _, in := range e.ec2.All() {
+		if s := in.State.Name; s != types.InstanceStateNameTerminated && s != types.InstanceStateNameShuttingDown {
+			pool, inst := instanceOf(in)
+			byPool[pool] = append(byPool[pool], inst)
+		}
+	}
+	for _, pr := range res.Pools {
+		if pr.Skipped != "" {
+			continue
+		}
+		items, _, _ := e.h.store.Load(context.Background(), pr.Pool)
+		for _, in := range byPool[pr.Pool] {
+			it := items[in.ID]
+			if ev, ok, _ := sessionChange(in, it, e.now); ok {
+				t.Fatalf("cycle %s left %s's tags %+v unrecorded over %+v", cycle, in.ID, ev, it)
+			}
+			if it.Session != "" && it.Session != SessionConnected && it.Session != SessionDisconnected && it.Session != SessionLoggedOff ||
+				it.SessionAt.After(e.now.Add(sessionTagSkew)) {
+				t.Fatalf("cycle %s recorded malformed tags of %s: %+v", cycle, in.ID, it)
+			}
+		}
+	}
 }
