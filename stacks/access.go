@@ -103,6 +103,15 @@ func NewAccessStack(scope awsconstructs.Construct, id string, props *AccessStack
 		NamePrefix: props.NamePrefix,
 		Retain:     e.Production,
 	})
+	s.PoolScaler = ebc.NewPoolScaler(s.Stack, "PoolScaler", &ebc.PoolScalerProps{
+		Workstations:    s.Workstations,
+		PoolsFile:       poolsFile(props.NamePrefix, a.Pools),
+		EncryptionKey:   opsKey,
+		IntervalMinutes: a.PoolScaler.IntervalMinutes,
+		DryRun:          a.PoolScaler.Mode == config.PoolScalerDryRun,
+		Retain:          e.Production,
+		AlarmActions:    []awscloudwatch.IAlarmAction{awscloudwatchactions.NewSnsAction(s.Alarms.Topic)},
+	})
 
 	b := a.Broker
 	var zone awsroute53.IHostedZone
@@ -165,15 +174,6 @@ func NewAccessStack(scope awsconstructs.Construct, id string, props *AccessStack
 	s.Database.AllowFrom(s.Brokers.Servers.SecurityGroup, "PostgreSQL from brokers")
 	s.Workstations.GrantManage(s.Brokers.Servers.Role)
 	s.Database.GrantConnect(s.Brokers.Servers.Role)
-	s.PoolScaler = ebc.NewPoolScaler(s.Stack, "PoolScaler", &ebc.PoolScalerProps{
-		Workstations:    s.Workstations,
-		PoolsFile:       poolsFile(props.NamePrefix, a.Pools),
-		EncryptionKey:   opsKey,
-		IntervalMinutes: a.PoolScaler.IntervalMinutes,
-		DryRun:          a.PoolScaler.Mode == config.PoolScalerDryRun,
-		Retain:          e.Production,
-		AlarmActions:    []awscloudwatch.IAlarmAction{awscloudwatchactions.NewSnsAction(s.Alarms.Topic)},
-	})
 	// Brokers claim and release workstations for their users through the pool scaler.
 	s.PoolScaler.GrantInvoke(s.Brokers.Servers.Role)
 	cdknag.NagSuppressions_AddResourceSuppressions(s.Brokers.Servers.Role, &[]*cdknag.NagPackSuppression{{
@@ -226,6 +226,8 @@ func (s *AccessStack) brokerUserData(b config.Broker) awsec2.UserData {
 		"EDITBAY_DATABASE_PARAMETER=" + *s.Database.Connection.ParameterName(),
 		"EDITBAY_POOLS=" + strings.Join(s.Workstations.PoolNames(), ","),
 		"EDITBAY_WORKSTATION_SECURITY_GROUP=" + *s.Workstations.SecurityGroup.SecurityGroupId(),
+		// Claims and releases go through the pool scaler, which keeps the assignments.
+		"EDITBAY_POOL_SCALER_FUNCTION=" + *s.PoolScaler.Function.Function.FunctionName(),
 	}
 	for _, pool := range s.Workstations.PoolNames() {
 		env = append(env, fmt.Sprintf("EDITBAY_LAUNCH_TEMPLATE_%s=%s", strings.ToUpper(strings.ReplaceAll(pool, "-", "_")), *s.Workstations.LaunchTemplates[pool].LaunchTemplateId()))
@@ -249,6 +251,7 @@ func (s *AccessStack) outputs(e config.Environment, b config.Broker) {
 		{"DatabaseParameter", *s.Database.Connection.ParameterName(), "SSM parameter with the broker database's endpoints and secret"},
 		{"AlarmTopicArn", *s.Alarms.Topic.TopicArn(), "Subscribe on-call tools here"},
 		{"WorkstationRoleArn", *s.Workstations.Role.RoleArn(), "Role the workstations run as"},
+		{"PoolScalerFunction", *s.PoolScaler.Function.Function.FunctionName(), "Invoke with claim, release and session requests"},
 	} {
 		awscdk.NewCfnOutput(s.Stack, jsii.String(o.id), &awscdk.CfnOutputProps{Value: jsii.String(o.value), Description: jsii.String(fmt.Sprintf("%s (%s)", o.description, e.Name))})
 	}

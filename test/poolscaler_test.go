@@ -61,6 +61,10 @@ func TestPoolScaler(t *testing.T) {
 			t.Errorf("%s: brokers cannot claim workstations: %s", e.Name, asJSON(invoke))
 		}
 
+		_, brokerTemplate := byPath(t, tpl, e.Name, "Brokers/Brokers/LaunchTemplate")
+		if ud := asJSON(at(brokerTemplate, "Properties", "LaunchTemplateData", "UserData")); !strings.Contains(ud, "EDITBAY_POOL_SCALER_FUNCTION=") || !strings.Contains(ud, `{"Ref":"`+fnID+`"}`) {
+			t.Errorf("%s: brokers are not told the pool scaler's name: %s", e.Name, ud)
+		}
 		for _, pool := range e.Access.Pools {
 			_, alarm := byPath(t, tpl, e.Name, "PoolScaler/BelowMinimum-"+pool.Name)
 			a := props(alarm)
