@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -101,7 +102,11 @@ func NewGoFunction(scope awsconstructs.Construct, id string, props *GoFunctionPr
 	// CDK copies the asset into the cloud assembly when the function is created; the build directory
 	// is not needed after that.
 	defer os.RemoveAll(dir)
-	if err := BuildGoLambda(p.Entry, filepath.Join(dir, "bootstrap")); err != nil {
+	binary, err := goLambdaBinary(p.Entry)
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, "bootstrap"), binary, 0o755)
+	}
+	if err != nil {
 		panic(fmt.Sprintf("NewGoFunction %s: %v", id, err))
 	}
 	for name, content := range p.Files {
@@ -217,16 +222,77 @@ func BuildGoLambda(entry, out string) error {
 	if _, err := os.Stat(filepath.Join(root, "lambda", entry, "main.go")); err != nil {
 		return fmt.Errorf("no function lambda/%s: %w", entry, err)
 	}
-	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-buildvcs=false",
-		"-ldflags", "-s -w -buildid=", "-o", out, "./lambda/"+entry)
+	return goBuild(root, out, "./lambda/"+entry)
+}
+
+// goBuild runs the reproducible linux/arm64 build of packages into out (a file for one package, a
+// directory for several).
+func goBuild(root, out string, packages ...string) error {
+	args := append([]string{"build", "-tags", "lambda.norpc", "-trimpath", "-buildvcs=false", "-ldflags", "-s -w -buildid=", "-o", out}, packages...)
+	cmd := exec.Command("go", args...)
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOFLAGS=-mod=readonly", "GOWORK=off")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("go build ./lambda/%s: %v\n%s", entry, err, stderr.String())
+		return fmt.Errorf("go build %s: %v\n%s", strings.Join(packages, " "), err, stderr.String())
 	}
 	return nil
+}
+
+// built holds every function of lambda/ as built once per process: one go command links them all on
+// every core, where a build per function would link one at a time, and an app with several stages
+// uses the same binary many times.
+var built struct {
+	once     sync.Once
+	binaries map[string][]byte
+	err      error
+}
+
+// goLambdaBinary returns the built binary of lambda/<entry>.
+func goLambdaBinary(entry string) ([]byte, error) {
+	built.once.Do(func() { built.binaries, built.err = buildAllGoLambdas() })
+	if built.err != nil {
+		return nil, built.err
+	}
+	b, ok := built.binaries[entry]
+	if !ok {
+		return nil, fmt.Errorf("no function lambda/%s (lambda/%s/main.go does not exist)", entry, entry)
+	}
+	return b, nil
+}
+
+func buildAllGoLambdas() (map[string][]byte, error) {
+	root, err := moduleRoot()
+	if err != nil {
+		return nil, err
+	}
+	mains, err := filepath.Glob(filepath.Join(root, "lambda", "*", "main.go"))
+	if err != nil || len(mains) == 0 {
+		return nil, fmt.Errorf("no functions under %s: %v", filepath.Join(root, "lambda"), err)
+	}
+	out, err := os.MkdirTemp("", "editbay-lambdas-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(out)
+	var packages []string
+	for _, m := range mains {
+		packages = append(packages, "./lambda/"+filepath.Base(filepath.Dir(m)))
+	}
+	if err := goBuild(root, out+string(filepath.Separator), packages...); err != nil {
+		return nil, err
+	}
+	binaries := map[string][]byte{}
+	for _, pkg := range packages {
+		name := filepath.Base(pkg)
+		b, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil {
+			return nil, err
+		}
+		binaries[name] = b
+	}
+	return binaries, nil
 }
 
 func moduleRoot() (string, error) {
