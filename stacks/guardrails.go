@@ -102,7 +102,7 @@ func NewGuardrailsStack(scope awsconstructs.Construct, id string, props *Guardra
 		RetainLogs:           props.Production,
 		AlarmActions:         []cw.IAlarmAction{awscloudwatchactions.NewSnsAction(s.Alerts.Topic)},
 	})
-	s.Dashboard = newGuardrailsDashboard(s, fmt.Sprintf("%s-guardrails-%s", n.RulePrefix, *s.Stack.Region()))
+	s.Dashboard = newGuardrailsDashboard(s, fmt.Sprintf("%s-guardrails-%s", props.Project, *s.Stack.Region()))
 	awscdk.NewCfnOutput(s.Stack, jsii.String("AlertTopicArn"), &awscdk.CfnOutputProps{
 		Value:       s.Alerts.Topic.TopicArn(),
 		Description: jsii.String("Guardrail alerts: subscribe chat, paging or e-mail here"),
