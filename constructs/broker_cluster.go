@@ -116,6 +116,8 @@ func NewBrokerCluster(scope awsconstructs.Construct, id string, props *BrokerClu
 		lbGroup.AddIngressRule(peer, awsec2.Port_Tcp(jsii.Number(443)), jsii.String("HTTPS from "+cidr), nil)
 		lbGroup.AddIngressRule(peer, awsec2.Port_Tcp(jsii.Number(80)), jsii.String("HTTP from "+cidr+", redirected to HTTPS"), nil)
 	}
+	// Declared listeners: the guardrails keep these ports open even when clientCidrs is the world.
+	awscdk.Tags_Of(lbGroup).Add(jsii.String(PublicListenerTagKey), jsii.String("tcp/443,tcp/80"), nil)
 	b.LoadBalancer = elb.NewApplicationLoadBalancer(c, jsii.String("LoadBalancer"), &elb.ApplicationLoadBalancerProps{
 		Vpc:                     p.Vpc,
 		VpcSubnets:              p.LoadBalancerSubnets,

@@ -3,6 +3,7 @@ package constructs
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsautoscaling"
@@ -48,6 +49,25 @@ func (p DisplayProtocol) Ports() []ProtocolPort {
 		return []ProtocolPort{{443, false}, {4172, true}}
 	}
 	panic(fmt.Sprintf("unknown display protocol %q", string(p)))
+}
+
+// PublicListenerTagKey declares on a security group the ports it serves to the whole internet on
+// purpose ("tcp/443,udp/4172"); the security-group guardrail keeps world-open ingress on exactly
+// those ports and revokes any other.
+const PublicListenerTagKey = "editbay:public-listener"
+
+// listenerPorts is the PublicListenerTagKey value of protocols' ports.
+func listenerPorts(protocols []DisplayProtocol) string {
+	var ports []string
+	for _, proto := range protocols {
+		for _, port := range proto.Ports() {
+			ports = append(ports, fmt.Sprintf("tcp/%d", port.Port))
+			if port.UDP {
+				ports = append(ports, fmt.Sprintf("udp/%d", port.Port))
+			}
+		}
+	}
+	return strings.Join(ports, ",")
 }
 
 // AllowProtocols admits from peer every port of protocols on connections (TCP, and UDP where used).
@@ -133,6 +153,8 @@ func NewGatewayTier(scope awsconstructs.Construct, id string, props *GatewayTier
 	for _, cidr := range p.ClientCidrs {
 		AllowProtocols(lbGroup.Connections(), peerOf(cidr), p.Protocols, cidr)
 	}
+	// Declared listeners: the guardrails keep these ports open even when clientCidrs is the world.
+	awscdk.Tags_Of(lbGroup).Add(jsii.String(PublicListenerTagKey), jsii.String(listenerPorts(p.Protocols)), nil)
 	g.LoadBalancer = elb.NewNetworkLoadBalancer(c, jsii.String("LoadBalancer"), &elb.NetworkLoadBalancerProps{
 		Vpc:                p.Vpc,
 		VpcSubnets:         p.VpcSubnets,

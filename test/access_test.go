@@ -571,6 +571,31 @@ func TestManagedDirectory(t *testing.T) {
 	}
 }
 
+// The load balancers declare their ports as public listeners, so the security-group guardrail keeps
+// them even where clientCidrs is the whole internet, and revokes anything else world-open.
+func TestLoadBalancersDeclareListeners(t *testing.T) {
+	for _, e := range accessEnvs(t) {
+		_, tpl := stackOf(t, e.Name, "Access")
+		_, alb := byPath(t, tpl, e.Name, "Brokers/LoadBalancerSecurityGroup")
+		if got := tagValue(props(alb), ebc.PublicListenerTagKey); got != "tcp/443,tcp/80" {
+			t.Errorf("%s: broker load balancer declares %q", e.Name, got)
+		}
+		var want []string
+		for _, proto := range e.Access.Gateway.Protocols {
+			for _, port := range ebc.DisplayProtocol(proto).Ports() {
+				want = append(want, fmt.Sprintf("tcp/%d", port.Port))
+				if port.UDP {
+					want = append(want, fmt.Sprintf("udp/%d", port.Port))
+				}
+			}
+		}
+		_, nlb := byPath(t, tpl, e.Name, "Gateways/LoadBalancerSecurityGroup")
+		if got := tagValue(props(nlb), ebc.PublicListenerTagKey); got != strings.Join(want, ",") {
+			t.Errorf("%s: gateway load balancer declares %q, want %q", e.Name, got, strings.Join(want, ","))
+		}
+	}
+}
+
 func TestAccessAlarms(t *testing.T) {
 	for _, e := range accessEnvs(t) {
 		_, tpl := stackOf(t, e.Name, "Access")

@@ -225,6 +225,10 @@ func TestParseListeners(t *testing.T) {
 	if ls, err := ParseListeners("icmp/8, tcp/99999, tcp/9-1, all, 22"); err == nil || len(ls) != 1 {
 		t.Errorf("%v %v", ls, err)
 	}
+	// What the access tier's load balancers declare (constructs.PublicListenerTagKey).
+	if ls, err := ParseListeners("tcp/8443,udp/8443,tcp/3389"); err != nil || len(ls) != 3 || ls[1] != (Listener{"udp", 8443, 8443}) {
+		t.Errorf("%v %v", ls, err)
+	}
 }
 
 // Invariants over long random traces of rule changes, intrusions and failures: after a successful
