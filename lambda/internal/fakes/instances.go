@@ -320,6 +320,9 @@ func changes(insts []*types.Instance, before []types.InstanceStateName) []types.
 // transition applies next to every instance, or to none if one is in a state next refuses
 // (IncorrectInstanceState, as EC2 fails the whole call).
 func (f *Instances) transition(ids []string, next func(types.InstanceStateName) (types.InstanceStateName, bool)) ([]types.InstanceStateChange, error) {
+	if len(ids) > 1000 { // EC2 takes at most 1000 instance IDs a call
+		return nil, APIError("InvalidParameterValue")
+	}
 	insts, err := f.lookup(ids)
 	if err != nil {
 		return nil, err

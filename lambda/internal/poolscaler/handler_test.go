@@ -335,3 +335,39 @@ func TestDryRunChangesNothing(t *testing.T) {
 		t.Errorf("dry run: %+v", res)
 	}
 }
+
+// Stops and terminations go in calls of at most 1000 IDs; a call EC2 fails for one gone instance is
+// retried one ID at a time, so the others are still stopped.
+func TestBatches(t *testing.T) {
+	e := newEnv(t, editorsPool(t))
+	var ids []string
+	for range 2500 {
+		ids = append(ids, e.add("editors", "ap-northeast-1a", types.InstanceStateNameRunning))
+	}
+	if err := e.h.batch(context.Background(), "stop", ids); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.ec2.Calls("StopInstances"); n != 3 {
+		t.Errorf("%d StopInstances calls for 2500 IDs, want 3", n)
+	}
+	for _, id := range ids {
+		if inst, _ := e.ec2.Instance(id); inst.State.Name != types.InstanceStateNameStopping {
+			t.Fatalf("%s is %s", id, inst.State.Name)
+		}
+	}
+
+	gone := "i-00000000000000000"
+	batch := append([]string{gone}, ids[:3]...)
+	before := e.ec2.Calls("TerminateInstances")
+	if err := e.h.batch(context.Background(), "terminate", batch); err != nil {
+		t.Fatalf("a gone instance failed the batch: %v", err)
+	}
+	if n := e.ec2.Calls("TerminateInstances") - before; n != 1+len(batch) {
+		t.Errorf("%d TerminateInstances calls, want the batch and then one per ID", n)
+	}
+	for _, id := range ids[:3] {
+		if inst, _ := e.ec2.Instance(id); inst.State.Name != types.InstanceStateNameShuttingDown {
+			t.Errorf("%s is %s after the one-by-one retry", id, inst.State.Name)
+		}
+	}
+}
