@@ -2,13 +2,11 @@ package stacks
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	awsconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
 	"github.com/editbay/editbay/config"
 )
@@ -52,12 +50,7 @@ func NewAccountStage(scope awsconstructs.Construct, id string, props *AccountSta
 	production := slices.ContainsFunc(cfg.Environments, func(e config.Environment) bool {
 		return e.Production && slices.Contains(a.Environments, e.Name)
 	})
-	tags := cfg.CostTags(config.Environment{Name: a.StageName()})
-	stackTags := map[string]*string{}
-	for _, k := range slices.Sorted(maps.Keys(tags)) {
-		awscdk.Tags_Of(stage).Add(jsii.String(k), jsii.String(tags[k]), nil)
-		stackTags[k] = jsii.String(tags[k])
-	}
+	stackTags := tagAndCheck(stage, cfg.CostTags(config.Environment{Name: a.StageName()}))
 	prefix := fmt.Sprintf("%s-%s", cfg.Project, a.StageName())
 	stackProps := func(name, region, description string) awscdk.StackProps {
 		return awscdk.StackProps{
@@ -112,8 +105,6 @@ func NewAccountStage(scope awsconstructs.Construct, id string, props *AccountSta
 		})
 	}
 
-	awscdk.Aspects_Of(stage).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
-	awscdk.Aspects_Of(stage).Add(cdknag.NewNIST80053R5Checks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	return s
 }
 

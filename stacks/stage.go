@@ -48,12 +48,7 @@ func NewEnvironmentStage(scope awsconstructs.Construct, id string, props *Enviro
 		stage.Node().SetContext(jsii.String(key), env.AvailabilityZones)
 	}
 
-	tags := cfg.CostTags(env)
-	stackTags := map[string]*string{}
-	for _, k := range slices.Sorted(maps.Keys(tags)) {
-		awscdk.Tags_Of(stage).Add(jsii.String(k), jsii.String(tags[k]), nil)
-		stackTags[k] = jsii.String(tags[k])
-	}
+	stackTags := tagAndCheck(stage, cfg.CostTags(env))
 	stackProps := func(name, description string) awscdk.StackProps {
 		return awscdk.StackProps{
 			StackName:             jsii.String(fmt.Sprintf("%s-%s-%s", cfg.Project, env.Name, name)),
@@ -84,9 +79,20 @@ func NewEnvironmentStage(scope awsconstructs.Construct, id string, props *Enviro
 		})
 	}
 
+	return s
+}
+
+// tagAndCheck puts the cost tags on every resource of stage and adds both cdk-nag packs to it (CDK
+// carries neither from the app into a stage), and returns the tags for the stacks' own tags.
+func tagAndCheck(stage awscdk.Stage, tags map[string]string) map[string]*string {
+	stackTags := map[string]*string{}
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		awscdk.Tags_Of(stage).Add(jsii.String(k), jsii.String(tags[k]), nil)
+		stackTags[k] = jsii.String(tags[k])
+	}
 	awscdk.Aspects_Of(stage).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	awscdk.Aspects_Of(stage).Add(cdknag.NewNIST80053R5Checks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
-	return s
+	return stackTags
 }
 
 // Build adds a stage per environment of cfg to app.
