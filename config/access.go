@@ -149,21 +149,23 @@ const (
 // DefaultLinuxImage is the public SSM parameter of the latest Amazon Linux 2023 x86_64 AMI.
 const DefaultLinuxImage = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
 
-// fillDefaults sets the defaults struct tags cannot express: images and protocol lists.
-func (a *Access) fillDefaults() {
+// fillDefaults sets the defaults struct tags cannot express: images and protocol lists. An image
+// without ssmParameter or ids gets the default parameter; a protocol list the file gives, even an
+// empty one, is kept (and an empty one refused by validation).
+func (a *Access) fillDefaults(given func(string) bool) {
 	for _, img := range []*Image{&a.Broker.Image, &a.Gateway.Image} {
 		if img.SsmParameter == "" && len(img.Ids) == 0 {
 			img.SsmParameter = DefaultLinuxImage
 		}
 	}
-	if len(a.Gateway.Protocols) == 0 {
+	if !given("gateway.protocols") {
 		a.Gateway.Protocols = []string{ProtocolDCV}
 	}
 }
 
 // fillDefaults derives the NetBIOS name from the domain name.
-func (d *Directory) fillDefaults() {
-	if d.ShortName == "" && d.Name != "" {
+func (d *Directory) fillDefaults(given func(string) bool) {
+	if !given("shortName") && d.Name != "" {
 		label, _, _ := strings.Cut(d.Name, ".")
 		d.ShortName = strings.ToUpper(label[:min(len(label), 15)])
 	}
