@@ -8,7 +8,9 @@ import (
 // defaulter is a config type with defaults a `default` tag cannot express (e.g. one derived from
 // another field); its fillDefaults runs after its fields' tag defaults. given says whether the file
 // gives a value to a key, relative to the type (e.g. "gateway.protocols" for Access).
-type defaulter interface{ fillDefaults(given func(key string) bool) }
+type defaulter interface {
+	fillDefaults(given func(key string) bool)
+}
 
 // applyDefaults sets every field that has a `default` tag and is absent from the file (not in set),
 // in structs and lists of structs alike. A field the file sets, even to 0, false or "", is never

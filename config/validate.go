@@ -58,6 +58,7 @@ func validate(c *Config) Problems {
 		checkWorkspace(e, p+".workspace", &ps)
 	}
 	checkGovernance(c, &ps)
+	checkNames(c, &ps)
 	return ps
 }
 
