@@ -55,7 +55,7 @@ type Certificate struct {
 // Database is the brokers' Aurora PostgreSQL cluster.
 type Database struct {
 	Mode                string  `yaml:"mode" enum:"provisioned,serverless" default:"provisioned" doc:"provisioned: a writer and a reader instance of instanceClass; serverless: Aurora Serverless v2 writer and reader scaling between minCapacity and maxCapacity."`
-	EngineVersion       string  `yaml:"engineVersion" pattern:"^[0-9]+\\.[0-9]+$" default:"16.6" doc:"Aurora PostgreSQL engine version (major.minor)."`
+	EngineVersion       string  `yaml:"engineVersion" pattern:"^[0-9]+\\.[0-9]+$" default:"16.11" doc:"Aurora PostgreSQL engine version (major.minor) AWS offers for new clusters; see the README for how to list them."`
 	InstanceClass       string  `yaml:"instanceClass" pattern:"^[a-z][a-z0-9-]*\\.[a-z0-9]+$" default:"r6g.large" doc:"Instance class of provisioned instances, without the db. prefix."`
 	MinCapacity         float64 `yaml:"minCapacity" default:"0.5" doc:"Serverless v2 minimum in Aurora capacity units (0.5 steps, 0 to 256)."`
 	MaxCapacity         float64 `yaml:"maxCapacity" default:"4" doc:"Serverless v2 maximum in Aurora capacity units (0.5 steps, 1 to 256)."`

@@ -2,6 +2,8 @@ package config
 
 import (
 	"fmt"
+	"iter"
+	"maps"
 	"reflect"
 	"strings"
 
@@ -41,7 +43,7 @@ func decode(n *yaml.Node, v reflect.Value, path string, set present, ps *Problem
 		forEachPair(n, path, ps, func(key string, value *yaml.Node) {
 			f, ok := fields[key]
 			if !ok {
-				ps.add(join(path, key), "unknown key%s", suggest(key, fields))
+				ps.add(join(path, key), "unknown key%s", suggest(key, maps.Keys(fields)))
 				return
 			}
 			decode(value, v.Field(f.index), join(path, key), set, ps)
@@ -129,11 +131,11 @@ func kindName(k reflect.Kind) string {
 	}
 }
 
-// suggest names the known key closest to a mistyped one: a difference of case or of at most two
-// letters.
-func suggest(key string, fields map[string]field) string {
+// suggest names the known value closest to a mistyped one (a key, an instance type, a region): a
+// difference of case or of at most two letters.
+func suggest(key string, known iter.Seq[string]) string {
 	best, bestDist := "", 3
-	for k := range fields {
+	for k := range known {
 		d := distance(strings.ToLower(k), strings.ToLower(key))
 		if d < bestDist || (d == bestDist && k < best) {
 			best, bestDist = k, d

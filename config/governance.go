@@ -230,6 +230,13 @@ func checkGovernance(c *Config, ps *Problems) {
 	}
 
 	dupIn(g.ConfigRules, "governance.configRules", ps)
+	for i, id := range g.ConfigRules {
+		checkConfigRule(id, index("governance.configRules", i), ps)
+	}
+	checkRegion(g.HomeRegion, "governance.homeRegion", ps)
+	for i, r := range g.AllowedRegions {
+		checkRegion(r, index("governance.allowedRegions", i), ps)
+	}
 	dupIn(g.AllowedRegions, "governance.allowedRegions", ps)
 	dupIn(g.AlertEmails, "governance.alertEmails", ps)
 	if len(g.AllowedRegions) > 0 {

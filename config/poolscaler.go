@@ -135,6 +135,7 @@ func checkPoolScaling(c *Config, pool Pool, p string, ps *Problems) {
 	seen := map[string]bool{pool.InstanceType: true}
 	for i, t := range pool.FallbackInstanceTypes {
 		fp := index(p+".fallbackInstanceTypes", i)
+		checkInstanceType(t, fp, ps)
 		switch {
 		case t == pool.InstanceType:
 			ps.add(fp, "%q is the pool's own instanceType", t)

@@ -15,6 +15,9 @@ func validate(c *Config) Problems {
 	var ps Problems
 	checkTags(reflect.ValueOf(*c), "", &ps)
 	checkTagSyntax(c.Tags, "tags", &ps)
+	for i, t := range c.AllowedInstanceTypes {
+		checkInstanceType(t, index("allowedInstanceTypes", i), &ps)
+	}
 	if _, ok := c.Tags[TagEnvironment]; ok {
 		ps.add("tags.Environment", "is set from each environment's name; remove it")
 	}
@@ -63,6 +66,7 @@ func validate(c *Config) Problems {
 }
 
 func checkZones(e Environment, p string, ps *Problems) {
+	known := checkRegion(e.Region, p+".region", ps)
 	seen := map[string]bool{}
 	for j, az := range e.AvailabilityZones {
 		ap := index(p+".availabilityZones", j)
@@ -72,6 +76,8 @@ func checkZones(e Environment, p string, ps *Problems) {
 		seen[az] = true
 		if e.Region != "" && !(strings.HasPrefix(az, e.Region) && len(az) == len(e.Region)+1 && az[len(az)-1] >= 'a' && az[len(az)-1] <= 'z') {
 			ps.add(ap, "%q is not a zone of region %q (expected %sa, %sb, ...)", az, e.Region, e.Region, e.Region)
+		} else if known {
+			checkZone(az, e.Region, ap, ps)
 		}
 	}
 }

@@ -19,10 +19,11 @@ func checkAccess(c *Config, e Environment, p string, ps *Problems) {
 	}
 	p += ".access"
 	for _, server := range []struct {
-		key string
-		img Image
-	}{{"broker", a.Broker.Image}, {"gateway", a.Gateway.Image}} {
+		key, instanceType string
+		img               Image
+	}{{"broker", a.Broker.InstanceType, a.Broker.Image}, {"gateway", a.Gateway.InstanceType, a.Gateway.Image}} {
 		checkImage(server.img, e.Region, p+"."+server.key+".image", ps)
+		checkInstanceType(server.instanceType, p+"."+server.key+".instanceType", ps)
 		if server.img.Os == OsWindows {
 			ps.add(p+"."+server.key+".image.os", "%q: %ss run Linux", server.img.Os, server.key)
 		}
@@ -47,6 +48,7 @@ func checkAccess(c *Config, e Environment, p string, ps *Problems) {
 		} else {
 			names[pool.Name] = pp + ".name"
 		}
+		checkInstanceType(pool.InstanceType, pp+".instanceType", ps)
 		if pool.InstanceType != "" && len(c.AllowedInstanceTypes) > 0 && !slices.Contains(c.AllowedInstanceTypes, pool.InstanceType) {
 			ps.add(pp+".instanceType", "%q is not in allowedInstanceTypes (%s)", pool.InstanceType, strings.Join(c.AllowedInstanceTypes, ", "))
 		}
@@ -79,6 +81,7 @@ func checkImage(img Image, region, p string, ps *Problems) {
 			ps.add(p+".ids", "has no AMI for the environment's region %q", region)
 		}
 		for _, r := range sortedKeys(img.Ids) {
+			checkRegion(r, p+".ids."+r, ps)
 			if !amiID.MatchString(img.Ids[r]) {
 				ps.add(p+".ids."+r, "%q is not an AMI ID (ami- and 8 or 17 hex digits)", img.Ids[r])
 			}
@@ -118,6 +121,7 @@ func checkCertificate(c Certificate, e Environment, p string, ps *Problems) {
 }
 
 func checkDatabase(d Database, p string, ps *Problems) {
+	checkEngineVersion(d.EngineVersion, p+".engineVersion", ps)
 	if !slices.Contains(logRetentionDays, d.LogRetentionDays) {
 		ps.add(p+".logRetentionDays", "%d is not a CloudWatch Logs retention period (%s)", d.LogRetentionDays, intList(logRetentionDays))
 	}

@@ -1,0 +1,107 @@
+package config
+
+import (
+	_ "embed"
+	"encoding/json"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// awsdata.json holds the AWS facts values are checked against: regions, their zones, EC2 instance
+// types, AWS Config managed rules and Aurora PostgreSQL versions. gen_awsdata.py derives it from
+// botocore, moto and cfn-lint (its "source" field says which versions and when); rerun it after
+// upgrading them. A value missing from a list fails validation, so a stale list shows as a refused
+// new instance type or region: regenerate then.
+//
+//go:generate python3 gen_awsdata.py
+//go:embed awsdata.json
+var awsDataJSON []byte
+
+type awsData struct {
+	Source        string              `json:"source"`
+	Regions       []string            `json:"regions"`
+	Zones         map[string][]string `json:"zones"`
+	InstanceTypes []string            `json:"instanceTypes"`
+	// ConfigRules maps each managed rule identifier to its required parameters.
+	ConfigRules            map[string][]string `json:"configRules"`
+	AuroraPostgresVersions struct {
+		Current    []string `json:"current"`
+		Deprecated []string `json:"deprecated"`
+	} `json:"auroraPostgresVersions"`
+}
+
+var aws = sync.OnceValue(func() awsData {
+	var d awsData
+	if err := json.Unmarshal(awsDataJSON, &d); err != nil {
+		panic("config: awsdata.json: " + err.Error()) // a broken checked-in file; every test catches it
+	}
+	return d
+})
+
+// checkRegion reports a region AWS does not have.
+func checkRegion(region, p string, ps *Problems) bool {
+	if region == "" || slices.Contains(aws().Regions, region) {
+		return true
+	}
+	ps.add(p, "%q is not an AWS region%s", region, suggest(region, slices.Values(aws().Regions)))
+	return false
+}
+
+// checkZone reports a zone name the region does not have. Regions without zone data are checked by
+// pattern only (checkZones).
+func checkZone(zone, region, p string, ps *Problems) {
+	zones, ok := aws().Zones[region]
+	if ok && strings.HasPrefix(zone, region) && !slices.Contains(zones, zone) {
+		ps.add(p, "%q is not a zone of region %q (%s)", zone, region, strings.Join(zones, ", "))
+	}
+}
+
+// checkInstanceType reports an EC2 instance type that does not exist.
+func checkInstanceType(t, p string, ps *Problems) {
+	if t == "" || slices.Contains(aws().InstanceTypes, t) {
+		return
+	}
+	ps.add(p, "%q is not an EC2 instance type%s", t, suggest(t, slices.Values(aws().InstanceTypes)))
+}
+
+// checkConfigRule reports an identifier that is not an AWS Config managed rule, or a rule editbay
+// cannot deploy because it needs parameters (configRules lists identifiers only).
+func checkConfigRule(id, p string, ps *Problems) {
+	params, ok := aws().ConfigRules[id]
+	switch {
+	case !ok:
+		ps.add(p, "%q is not an AWS Config managed rule identifier%s", id, suggest(id, maps.Keys(aws().ConfigRules)))
+	case len(params) > 0:
+		ps.add(p, "%q needs the parameters %s, which configRules cannot pass; deploy this rule outside editbay", id, strings.Join(params, ", "))
+	}
+}
+
+// checkEngineVersion reports an Aurora PostgreSQL version AWS does not offer for new clusters.
+func checkEngineVersion(v, p string, ps *Problems) {
+	av := aws().AuroraPostgresVersions
+	switch {
+	case v == "" || slices.Contains(av.Current, v):
+	case slices.Contains(av.Deprecated, v):
+		ps.add(p, "%q is deprecated: AWS no longer creates Aurora PostgreSQL clusters of it (offered: %s)", v, offeredVersions(v))
+	default:
+		ps.add(p, "%q is not an Aurora PostgreSQL version AWS offers (offered: %s)", v, offeredVersions(v))
+	}
+}
+
+// offeredVersions lists the current versions of v's major version, or of every major when AWS
+// offers none of v's.
+func offeredVersions(v string) string {
+	major, _, _ := strings.Cut(v, ".")
+	var same []string
+	for _, c := range aws().AuroraPostgresVersions.Current {
+		if strings.HasPrefix(c, major+".") {
+			same = append(same, c)
+		}
+	}
+	if len(same) == 0 {
+		same = aws().AuroraPostgresVersions.Current
+	}
+	return strings.Join(same, ", ")
+}
