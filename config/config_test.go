@@ -94,7 +94,7 @@ func TestMalformedConfigs(t *testing.T) {
 		{"mask out of range", mutate(t, "vpcCidr: 10.1.0.0/16", "vpcCidr: 10.1.0.0/16\n      subnets: {public: 30}"), []string{`environments[0].network.subnets.public: 30 is above the maximum 28`}},
 		{"client CIDR malformed", mutate(t, "[198.51.100.0/24]", "[198.51.100.0/24, any]"), []string{`environments[0].clientCidrs[1]: "any" is not a CIDR`}},
 		{"client CIDRs overlap", mutate(t, "[198.51.100.0/24]", "[198.51.100.0/24, 198.51.100.128/25]"), []string{`environments[0].clientCidrs[1]: "198.51.100.128/25" overlaps environments[0].clientCidrs[0] "198.51.100.0/24"`}},
-		{"client CIDR inside the VPC", mutate(t, "[198.51.100.0/24]", "[10.1.4.0/24]"), []string{`environments[0].clientCidrs[0]: "10.1.4.0/24" overlaps the VPC "10.1.0.0/16"`}},
+		{"client CIDR inside the VPC", mutate(t, "[198.51.100.0/24]", "[10.1.4.0/24]"), []string{`environments[0].clientCidrs[0]: "10.1.4.0/24" overlaps part of the VPC "10.1.0.0/16"`}},
 		{"no client CIDRs", mutate(t, "clientCidrs: [198.51.100.0/24]", "clientCidrs: []"), []string{`environments[0].clientCidrs: need at least 1, got 0`}},
 		{"bad NAT mode", mutate(t, "vpcCidr: 10.1.0.0/16", "vpcCidr: 10.1.0.0/16\n      natMode: none"), []string{`environments[0].network.natMode: "none" is not one of perAz, single`}},
 		{"bad flow-log destination", mutate(t, "vpcCidr: 10.1.0.0/16", "vpcCidr: 10.1.0.0/16\n      flowLogs: {destination: kinesis}"), []string{`environments[0].network.flowLogs.destination: "kinesis" is not one of cloudWatchLogs, s3`}},

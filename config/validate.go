@@ -184,8 +184,11 @@ func checkClients(cidrs []string, vpc netip.Prefix, vpcOK bool, p string, ps *Pr
 			}
 		}
 		seen = append(seen, parsed{cp, pfx})
-		if vpcOK && pfx.Overlaps(vpc) {
-			ps.add(cp, "%q overlaps the VPC %q; client networks are outside the VPC", s, vpc)
+		// A client network that contains the whole VPC (0.0.0.0/0: the whole internet) opens the
+		// public endpoints to everyone in it, which is a choice; one that covers only part of the VPC
+		// is a mistake, as the VPC's own addresses are never clients.
+		if vpcOK && pfx.Overlaps(vpc) && !(pfx.Bits() <= vpc.Bits() && pfx.Contains(vpc.Addr())) {
+			ps.add(cp, "%q overlaps part of the VPC %q; client networks are outside the VPC (or contain all of it, like 0.0.0.0/0)", s, vpc)
 		}
 	}
 }

@@ -90,6 +90,7 @@ func checkWorkspace(e Environment, p string, ps *Problems) {
 		ps.add(p+".minCapacity", "an ALWAYS_ON fleet needs at least 1 instance")
 	}
 	bh := w.BusinessHours
+	checkTimezone(bh.Timezone, p+".businessHours.timezone", ps)
 	if bh.MinCapacity > 0 {
 		if bh.MinCapacity > w.MaxCapacity {
 			ps.add(p+".businessHours.minCapacity", "%d is above maxCapacity %d", bh.MinCapacity, w.MaxCapacity)
