@@ -9,6 +9,7 @@ import (
 	"maps"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -44,8 +45,9 @@ func Parse(data []byte) (*Config, error) {
 	set := present{}
 	decode(root, reflect.ValueOf(c).Elem(), "", set, &ps)
 	applyDefaults(reflect.ValueOf(c).Elem(), "", set)
+	decoded := slices.Clone(ps) // only problems of values that failed to decode hide later ones
 	for _, p := range validate(c) {
-		if !under(p.Path, ps) { // a value that failed to decode is already reported
+		if !under(p.Path, decoded) { // a value that failed to decode is already reported
 			ps = append(ps, p)
 		}
 	}
