@@ -46,7 +46,7 @@ func Parse(data []byte) (*Config, error) {
 	decode(root, reflect.ValueOf(c).Elem(), "", set, &ps)
 	applyDefaults(reflect.ValueOf(c).Elem(), "", set)
 	decoded := slices.Clone(ps) // only problems of values that failed to decode hide later ones
-	for _, p := range validate(c) {
+	for _, p := range validate(c, set) {
 		if !under(p.Path, decoded) { // a value that failed to decode is already reported
 			ps = append(ps, p)
 		}

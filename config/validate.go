@@ -10,10 +10,11 @@ import (
 	"unicode/utf8"
 )
 
-// validate reports every problem of a defaulted config; an empty result means it can be synthesized.
-func validate(c *Config) Problems {
+// validate reports every problem of a defaulted config, given what the file set; an empty result
+// means it can be synthesized.
+func validate(c *Config, set present) Problems {
 	var ps Problems
-	checkTags(reflect.ValueOf(*c), "", &ps)
+	checkTags(reflect.ValueOf(*c), "", set, &ps)
 	checkTagSyntax(c.Tags, "tags", &ps)
 	for i, t := range c.AllowedInstanceTypes {
 		checkInstanceType(t, index("allowedInstanceTypes", i), &ps)
