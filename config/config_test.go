@@ -237,20 +237,6 @@ func TestAcceptedAsWritten(t *testing.T) {
 	if a := c.GovernedAccounts(); len(a) != 0 {
 		t.Errorf("governance off governs %+v", a)
 	}
-	two := strings.Replace(base, "region: eu-west-1", "account: \"111122223333\"\n    region: eu-west-1", 1) + `  - name: prod
-    account: "444455556666"
-    region: eu-west-1
-    availabilityZones: [eu-west-1a, eu-west-1b]
-    clientCidrs: [198.51.100.0/24]
-    network: {vpcCidr: 10.2.0.0/16}
-governance: {excludedAccounts: ["111122223333"]}
-`
-	if c, err = Parse([]byte(two)); err != nil {
-		t.Fatal(err)
-	}
-	if a := c.GovernedAccounts(); len(a) != 1 || a[0].ID != "444455556666" || len(c.Accounts()) != 2 {
-		t.Errorf("governed %+v", a)
-	}
 	if c, err = Parse([]byte(base)); err != nil || !c.Governance.Enabled || len(c.GovernedAccounts()) != 1 {
 		t.Errorf("governance is on by default: %v %+v", err, c)
 	}
@@ -425,6 +411,15 @@ governance: {homeRegion: eu-west-1}
 		!slices.Equal(accts[0].Regions, []string{"eu-west-1", "eu-central-1"}) || accts[1].HomeRegion != "eu-west-1" ||
 		!slices.Equal(accts[1].Regions, []string{"eu-west-1", "us-west-2"}) {
 		t.Errorf("accounts %+v", accts)
+	}
+
+	// An excluded account keeps its own trail and recorder: governance deploys to the others only.
+	c, err = Parse([]byte(strings.Replace(two, "governance: {homeRegion: eu-west-1}", `governance: {homeRegion: eu-west-1, excludedAccounts: ["111122223333"]}`, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := c.GovernedAccounts(); len(a) != 1 || a[0].ID != "444455556666" || len(c.Accounts()) != 2 {
+		t.Errorf("governed %+v", a)
 	}
 }
 
