@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -285,6 +286,13 @@ func (c *Config) ForwardRuleName(a Account, event string) string {
 	return c.AccountPrefix(a) + "-forward-" + event
 }
 
+// GlobalEventsRegion is where IAM, STS and most console sign-in events are delivered to EventBridge.
+const GlobalEventsRegion = "us-east-1"
+
+// ForwardsGlobalEvents says whether the account gets the global-events stack, which forwards
+// GlobalEventsRegion's events home: only when none of its regions is GlobalEventsRegion.
+func (a Account) ForwardsGlobalEvents() bool { return !slices.Contains(a.Regions, GlobalEventsRegion) }
+
 // ForwardedEvents are the sign-in security events forwarded from us-east-1
 // (constructs.SignInSecurityPatterns).
 var ForwardedEvents = []string{"mfa-removed", "signin-without-mfa", "root-activity"}
@@ -297,10 +305,10 @@ func (c *Config) GuardrailsDashboardName(region string) string {
 // composedName is one physical name, the rule it must follow, and how it is composed: parts are
 // the config values in it, most general first, each with its field path.
 type composedName struct {
-	rule  nameRule
-	parts []namePart
-	make  func(parts []string) string
-	note  string // e.g. how an unset account was stood in for
+	rule    nameRule
+	parts   []namePart
+	compose func(parts []string) string
+	note    string // e.g. how an unset account was stood in for
 }
 
 type namePart struct{ path, value string }
@@ -318,7 +326,7 @@ func checkNames(c *Config, ps *Problems) {
 		for i, p := range n.parts {
 			values[i] = p.value
 		}
-		name := n.make(values)
+		name := n.compose(values)
 		why := n.rule.problem(name)
 		if why == "" {
 			return
@@ -329,7 +337,7 @@ func checkNames(c *Config, ps *Problems) {
 		for i := len(n.parts) - 1; i > 0; i-- {
 			fixed := append([]string(nil), values...)
 			fixed[i] = "x"
-			if n.rule.problem(n.make(fixed)) == "" {
+			if n.rule.problem(n.compose(fixed)) == "" {
 				blamed = i
 				break
 			}
@@ -351,7 +359,7 @@ func checkNames(c *Config, ps *Problems) {
 		ep := index("environments", i)
 		env := namePart{ep + ".name", e.Name}
 		envName := func(rule nameRule, f func(c *Config, e Environment) string) {
-			report(composedName{rule: rule, parts: []namePart{project, env}, make: func(v []string) string {
+			report(composedName{rule: rule, parts: []namePart{project, env}, compose: func(v []string) string {
 				return f(&Config{Project: v[0]}, Environment{Name: v[1], Egress: e.Egress})
 			}})
 		}
@@ -373,7 +381,7 @@ func checkNames(c *Config, ps *Problems) {
 					continue
 				}
 				pp := namePart{index(ep+".access.pools", j) + ".name", pool.Name}
-				report(composedName{rule: launchTemplateRule, parts: []namePart{project, env, pp}, make: func(v []string) string {
+				report(composedName{rule: launchTemplateRule, parts: []namePart{project, env, pp}, compose: func(v []string) string {
 					return (&Config{Project: v[0]}).LaunchTemplateName(Environment{Name: v[1]}, v[2])
 				}})
 			}
@@ -389,7 +397,11 @@ func checkNames(c *Config, ps *Problems) {
 			}
 		}
 		if e.Workspace.Enabled {
-			for _, part := range []string{WorkspaceFleet, WorkspaceStack, WorkspaceImageBuilder} {
+			parts := []string{WorkspaceFleet, WorkspaceStack}
+			if e.Workspace.ImageBuilder.Enabled {
+				parts = append(parts, WorkspaceImageBuilder)
+			}
+			for _, part := range parts {
 				envName(appStreamRule, func(c *Config, e Environment) string { return c.WorkspaceName(e, part) })
 			}
 			envName(scalingPolicyRule, func(c *Config, e Environment) string { return c.WorkspaceName(e, WorkspaceScaling) })
@@ -400,7 +412,7 @@ func checkNames(c *Config, ps *Problems) {
 		return
 	}
 	projectName := func(rule nameRule, f func(c *Config) string) {
-		report(composedName{rule: rule, parts: []namePart{project}, make: func(v []string) string { return f(&Config{Project: v[0]}) }})
+		report(composedName{rule: rule, parts: []namePart{project}, compose: func(v []string) string { return f(&Config{Project: v[0]}) }})
 	}
 	projectName(logGroupRule, (*Config).AuditLogGroupName)
 	projectName(metricFilterRule, (*Config).OutsideRegionsFilterName)
@@ -414,11 +426,11 @@ func checkNames(c *Config, ps *Problems) {
 	}
 	for j, id := range c.Governance.ConfigRules {
 		rp := namePart{index("governance.configRules", j), id}
-		report(composedName{rule: configRuleNameRule, parts: []namePart{project, rp}, make: func(v []string) string { return ConfigRuleName(v[0], v[1]) }})
+		report(composedName{rule: configRuleNameRule, parts: []namePart{project, rp}, compose: func(v []string) string { return ConfigRuleName(v[0], v[1]) }})
 	}
 	for _, a := range c.GovernedAccounts() {
 		accountName := func(rule nameRule, note string, f func(c *Config) string) {
-			report(composedName{rule: rule, parts: []namePart{project}, note: note, make: func(v []string) string { return f(&Config{Project: v[0]}) }})
+			report(composedName{rule: rule, parts: []namePart{project}, note: note, compose: func(v []string) string { return f(&Config{Project: v[0]}) }})
 		}
 		id, note := a.ID, ""
 		if id == "" {
@@ -429,15 +441,18 @@ func checkNames(c *Config, ps *Problems) {
 		accountName(kmsAliasRule, "", func(c *Config) string { return c.AuditKeyAlias(a) })
 		accountName(configNameRule, "", func(c *Config) string { return c.RecorderName(a) })
 		accountName(configNameRule, "", func(c *Config) string { return c.DeliveryChannelName(a) })
-		for _, s := range []string{"audit", "identity", "global-events"} {
+		for _, s := range []string{"audit", "identity"} {
 			accountName(stackRule, "", func(c *Config) string { return c.AccountStackName(a, s) })
 		}
 		for _, r := range a.Regions {
 			accountName(stackRule, "", func(c *Config) string { return c.AccountStackName(a, "guardrails-"+r) })
 			accountName(dashboardRule, "", func(c *Config) string { return c.GuardrailsDashboardName(r) })
 		}
-		for _, ev := range ForwardedEvents {
-			accountName(eventRuleRule, "", func(c *Config) string { return c.ForwardRuleName(a, ev) })
+		if a.ForwardsGlobalEvents() {
+			accountName(stackRule, "", func(c *Config) string { return c.AccountStackName(a, "global-events") })
+			for _, ev := range ForwardedEvents {
+				accountName(eventRuleRule, "", func(c *Config) string { return c.ForwardRuleName(a, ev) })
+			}
 		}
 	}
 }
