@@ -32,7 +32,7 @@ type awsData struct {
 	} `json:"auroraPostgresVersions"`
 }
 
-var aws = sync.OnceValue(func() awsData {
+var awsFacts = sync.OnceValue(func() awsData {
 	var d awsData
 	if err := json.Unmarshal(awsDataJSON, &d); err != nil {
 		panic("config: awsdata.json: " + err.Error()) // a broken checked-in file; every test catches it
@@ -42,17 +42,17 @@ var aws = sync.OnceValue(func() awsData {
 
 // checkRegion reports a region AWS does not have.
 func checkRegion(region, p string, ps *Problems) bool {
-	if region == "" || slices.Contains(aws().Regions, region) {
+	if region == "" || slices.Contains(awsFacts().Regions, region) {
 		return true
 	}
-	ps.add(p, "%q is not an AWS region%s", region, suggest(region, slices.Values(aws().Regions)))
+	ps.add(p, "%q is not an AWS region%s", region, suggest(region, slices.Values(awsFacts().Regions)))
 	return false
 }
 
 // checkZone reports a zone name the region does not have. Regions without zone data are checked by
 // pattern only (checkZones).
 func checkZone(zone, region, p string, ps *Problems) {
-	zones, ok := aws().Zones[region]
+	zones, ok := awsFacts().Zones[region]
 	if ok && strings.HasPrefix(zone, region) && !slices.Contains(zones, zone) {
 		ps.add(p, "%q is not a zone of region %q (%s)", zone, region, strings.Join(zones, ", "))
 	}
@@ -60,19 +60,19 @@ func checkZone(zone, region, p string, ps *Problems) {
 
 // checkInstanceType reports an EC2 instance type that does not exist.
 func checkInstanceType(t, p string, ps *Problems) {
-	if t == "" || slices.Contains(aws().InstanceTypes, t) {
+	if t == "" || slices.Contains(awsFacts().InstanceTypes, t) {
 		return
 	}
-	ps.add(p, "%q is not an EC2 instance type%s", t, suggest(t, slices.Values(aws().InstanceTypes)))
+	ps.add(p, "%q is not an EC2 instance type%s", t, suggest(t, slices.Values(awsFacts().InstanceTypes)))
 }
 
 // checkConfigRule reports an identifier that is not an AWS Config managed rule, or a rule editbay
 // cannot deploy because it needs parameters (configRules lists identifiers only).
 func checkConfigRule(id, p string, ps *Problems) {
-	params, ok := aws().ConfigRules[id]
+	params, ok := awsFacts().ConfigRules[id]
 	switch {
 	case !ok:
-		ps.add(p, "%q is not an AWS Config managed rule identifier%s", id, suggest(id, maps.Keys(aws().ConfigRules)))
+		ps.add(p, "%q is not an AWS Config managed rule identifier%s", id, suggest(id, maps.Keys(awsFacts().ConfigRules)))
 	case len(params) > 0:
 		ps.add(p, "%q needs the parameters %s, which configRules cannot pass; deploy this rule outside editbay", id, strings.Join(params, ", "))
 	}
@@ -80,7 +80,7 @@ func checkConfigRule(id, p string, ps *Problems) {
 
 // checkEngineVersion reports an Aurora PostgreSQL version AWS does not offer for new clusters.
 func checkEngineVersion(v, p string, ps *Problems) {
-	av := aws().AuroraPostgresVersions
+	av := awsFacts().AuroraPostgresVersions
 	switch {
 	case v == "" || slices.Contains(av.Current, v):
 	case slices.Contains(av.Deprecated, v):
@@ -95,13 +95,13 @@ func checkEngineVersion(v, p string, ps *Problems) {
 func offeredVersions(v string) string {
 	major, _, _ := strings.Cut(v, ".")
 	var same []string
-	for _, c := range aws().AuroraPostgresVersions.Current {
+	for _, c := range awsFacts().AuroraPostgresVersions.Current {
 		if strings.HasPrefix(c, major+".") {
 			same = append(same, c)
 		}
 	}
 	if len(same) == 0 {
-		same = aws().AuroraPostgresVersions.Current
+		same = awsFacts().AuroraPostgresVersions.Current
 	}
 	return strings.Join(same, ", ")
 }

@@ -23,11 +23,11 @@ func TestDefaultsAreKnownToAWSData(t *testing.T) {
 		t.Error(ps)
 	}
 	for _, typ := range []string{"t3.medium", "g4dn.xlarge", "g5.xlarge"} {
-		if !slices.Contains(aws().InstanceTypes, typ) {
+		if !slices.Contains(awsFacts().InstanceTypes, typ) {
 			t.Errorf("%s missing from awsdata.json", typ)
 		}
 	}
-	if aws().Source == "" || len(aws().Regions) < 30 || len(aws().Zones["eu-west-1"]) < 3 {
-		t.Errorf("awsdata.json looks truncated: %s, %d regions", aws().Source, len(aws().Regions))
+	if awsFacts().Source == "" || len(awsFacts().Regions) < 30 || len(awsFacts().Zones["eu-west-1"]) < 3 {
+		t.Errorf("awsdata.json looks truncated: %s, %d regions", awsFacts().Source, len(awsFacts().Regions))
 	}
 }

@@ -83,7 +83,7 @@ var (
 		charsDoc: "only ASCII letters, digits, periods, underscores and hyphens, starting and ending with a letter or digit",
 		extra: func(s string) string {
 			switch {
-			case regexp.MustCompile(`[._-]{2}`).MatchString(s):
+			case adjacentPunctuation.MatchString(s):
 				return "no adjacent periods, underscores or hyphens (like --)"
 			case isIP(s):
 				return "not formatted as an IP address"
@@ -120,6 +120,8 @@ var (
 	associationRule    = nameRule{kind: "SSM association name", min: 3, max: 128, chars: regexp.MustCompile(`^[a-zA-Z0-9_.-]+$`), charsDoc: "only letters, digits and _ - ."}
 	scalingPolicyRule  = nameRule{kind: "Application Auto Scaling policy name", min: 1, max: 256, chars: regexp.MustCompile(`^[[:print:]]+$`), charsDoc: "only printable characters"}
 )
+
+var adjacentPunctuation = regexp.MustCompile(`[._-]{2}`)
 
 func noDoubleHyphen(s string) string {
 	if strings.Contains(s, "--") {
