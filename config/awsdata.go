@@ -24,6 +24,10 @@ type awsData struct {
 	Regions       []string            `json:"regions"`
 	Zones         map[string][]string `json:"zones"`
 	InstanceTypes []string            `json:"instanceTypes"`
+	// AppStreamInstanceTypes are the fleet and image builder types (stream.*) of any region.
+	AppStreamInstanceTypes []string `json:"appStreamInstanceTypes"`
+	// AuroraPostgresInstanceClasses are the DB instance classes of any region, without db.
+	AuroraPostgresInstanceClasses []string `json:"auroraPostgresInstanceClasses"`
 	// ConfigRules maps each managed rule identifier to its required parameters.
 	ConfigRules            map[string][]string `json:"configRules"`
 	AuroraPostgresVersions struct {
@@ -40,13 +44,19 @@ var awsFacts = sync.OnceValue(func() awsData {
 	return d
 })
 
-// checkRegion reports a region AWS does not have.
-func checkRegion(region, p string, ps *Problems) bool {
-	if region == "" || slices.Contains(awsFacts().Regions, region) {
+// checkListed reports a value missing from an AWS list (what names the list, e.g. "EC2 instance
+// type"), with the closest listed value.
+func checkListed(v string, known []string, what, p string, ps *Problems) bool {
+	if v == "" || slices.Contains(known, v) {
 		return true
 	}
-	ps.add(p, "%q is not an AWS region%s", region, suggest(region, slices.Values(awsFacts().Regions)))
+	ps.add(p, "%q is not an %s%s", v, what, suggest(v, slices.Values(known)))
 	return false
+}
+
+// checkRegion reports a region AWS does not have.
+func checkRegion(region, p string, ps *Problems) bool {
+	return checkListed(region, awsFacts().Regions, "AWS region", p, ps)
 }
 
 // checkZone reports a zone name the region does not have. Regions without zone data are checked by
@@ -60,10 +70,7 @@ func checkZone(zone, region, p string, ps *Problems) {
 
 // checkInstanceType reports an EC2 instance type that does not exist.
 func checkInstanceType(t, p string, ps *Problems) {
-	if t == "" || slices.Contains(awsFacts().InstanceTypes, t) {
-		return
-	}
-	ps.add(p, "%q is not an EC2 instance type%s", t, suggest(t, slices.Values(awsFacts().InstanceTypes)))
+	checkListed(t, awsFacts().InstanceTypes, "EC2 instance type", p, ps)
 }
 
 // checkConfigRule reports an identifier that is not an AWS Config managed rule, or a rule editbay

@@ -11,6 +11,10 @@ sources, then `go test ./config` and commit the result. Sources (pip install bot
   where EC2 offers instance types (regions moto has no data for are not zone-checked);
 - configRules: moto's config/resources/aws_managed_rules.json (scraped from the AWS Config developer
   guide), each managed rule identifier with its required (non-optional) parameters;
+- appStreamInstanceTypes: cfn-lint's AppStream Fleet schema extension instancetype_enum.json, the
+  union over its regions;
+- auroraPostgresInstanceClasses: cfn-lint's RDS DBInstance schema extension dbinstanceclass_enum.json,
+  the aurora-postgresql classes of every region, without the db. prefix (as config writes them);
 - auroraPostgresVersions: cfn-lint's RDS DBCluster schema extensions engine_version.json (versions
   the RDS API lists) and engine_version_deprecated.json (versions it marks deprecated for new
   clusters), both "automatically updated using aws api", plus EXTRA_DEPRECATED below.
@@ -42,7 +46,8 @@ def load(path):
 def main():
     boto = os.path.join(os.path.dirname(botocore.__file__), "data")
     mo = os.path.dirname(moto.__file__)
-    lint = os.path.join(os.path.dirname(cfnlint.__file__), "data", "schemas", "extensions", "aws_rds_dbcluster")
+    extensions = os.path.join(os.path.dirname(cfnlint.__file__), "data", "schemas", "extensions")
+    lint = os.path.join(extensions, "aws_rds_dbcluster")
 
     endpoints = load(os.path.join(boto, "endpoints.json"))
     regions = sorted(r for p in endpoints["partitions"] if p["partition"] in PARTITIONS for r in p["regions"])
@@ -68,6 +73,18 @@ def main():
                 return set(ev["enum"])
         raise SystemExit("no aurora-postgresql versions in " + name)
 
+    appstream = set()
+    for region, v in load(os.path.join(extensions, "aws_appstream_fleet", "instancetype_enum.json")).items():
+        if isinstance(v, dict):
+            appstream |= set(v["enum"])
+
+    classes = set()
+    for region, v in load(os.path.join(extensions, "aws_rds_dbinstance", "dbinstanceclass_enum.json")).items():
+        for cond in v.get("allOf", []) if isinstance(v, dict) else []:
+            if cond["if"]["properties"].get("Engine", {}).get("const") == "aurora-postgresql":
+                classes |= {c.removeprefix("db.") for c in cond["then"]["properties"]["DBInstanceClass"]["enum"]}
+    classes.discard("serverless")  # Serverless v2 is mode: serverless, not an instance class
+
     deprecated = versions("engine_version_deprecated.json") | set(EXTRA_DEPRECATED)
     offered = {v for v in versions("engine_version.json") if re.fullmatch(r"\d+\.\d+", v)}
 
@@ -80,7 +97,9 @@ def main():
         "regions": regions,
         "zones": zones,
         "instanceTypes": sorted(types),
+        "appStreamInstanceTypes": sorted(appstream),
         "configRules": dict(sorted(rules.items())),
+        "auroraPostgresInstanceClasses": sorted(classes),
         "auroraPostgresVersions": {
             "current": sorted(offered - deprecated, key=vkey),
             "deprecated": sorted((v for v in deprecated if re.fullmatch(r"\d+\.\d+", v)), key=vkey),

@@ -127,6 +127,7 @@ func checkDatabase(d Database, p string, ps *Problems) {
 		ps.add(p+".logRetentionDays", "%d is not a CloudWatch Logs retention period (%s)", d.LogRetentionDays, intList(logRetentionDays))
 	}
 	if d.Mode != DatabaseServerless {
+		checkListed(d.InstanceClass, awsFacts().AuroraPostgresInstanceClasses, "Aurora PostgreSQL instance class", p+".instanceClass", ps)
 		return
 	}
 	acu := func(v, lo float64, key string) bool {

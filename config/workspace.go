@@ -61,6 +61,10 @@ func checkWorkspace(e Environment, p string, ps *Problems) {
 	} else {
 		checkAppStreamImage(w.Image, p+".image", ps)
 	}
+	checkListed(w.InstanceType, awsFacts().AppStreamInstanceTypes, "AppStream instance type", p+".instanceType", ps)
+	if w.ImageBuilder.Enabled {
+		checkListed(w.ImageBuilder.InstanceType, awsFacts().AppStreamInstanceTypes, "AppStream instance type", p+".imageBuilder.instanceType", ps)
+	}
 	if w.ImageBuilder.Image != "" {
 		checkAppStreamImage(w.ImageBuilder.Image, p+".imageBuilder.image", ps)
 	}
