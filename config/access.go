@@ -55,7 +55,7 @@ type Certificate struct {
 // Database is the brokers' Aurora PostgreSQL cluster.
 type Database struct {
 	Mode                string  `yaml:"mode" enum:"provisioned,serverless" default:"provisioned" doc:"provisioned: a writer and a reader instance of instanceClass; serverless: Aurora Serverless v2 writer and reader scaling between minCapacity and maxCapacity."`
-	EngineVersion       string  `yaml:"engineVersion" pattern:"^[0-9]+\\.[0-9]+$" default:"16.6" doc:"Aurora PostgreSQL engine version (major.minor)."`
+	EngineVersion       string  `yaml:"engineVersion" pattern:"^[0-9]+\\.[0-9]+$" default:"16.11" doc:"Aurora PostgreSQL engine version (major.minor) AWS offers for new clusters; see the README for how to list them."`
 	InstanceClass       string  `yaml:"instanceClass" pattern:"^[a-z][a-z0-9-]*\\.[a-z0-9]+$" default:"r6g.large" doc:"Instance class of provisioned instances, without the db. prefix."`
 	MinCapacity         float64 `yaml:"minCapacity" default:"0.5" doc:"Serverless v2 minimum in Aurora capacity units (0.5 steps, 0 to 256)."`
 	MaxCapacity         float64 `yaml:"maxCapacity" default:"4" doc:"Serverless v2 maximum in Aurora capacity units (0.5 steps, 1 to 256)."`
@@ -149,21 +149,23 @@ const (
 // DefaultLinuxImage is the public SSM parameter of the latest Amazon Linux 2023 x86_64 AMI.
 const DefaultLinuxImage = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
 
-// fillDefaults sets the defaults struct tags cannot express: images and protocol lists.
-func (a *Access) fillDefaults() {
+// fillDefaults sets the defaults struct tags cannot express: images and protocol lists. An image
+// without ssmParameter or ids gets the default parameter; a protocol list the file gives, even an
+// empty one, is kept (and an empty one refused by validation).
+func (a *Access) fillDefaults(given func(string) bool) {
 	for _, img := range []*Image{&a.Broker.Image, &a.Gateway.Image} {
 		if img.SsmParameter == "" && len(img.Ids) == 0 {
 			img.SsmParameter = DefaultLinuxImage
 		}
 	}
-	if len(a.Gateway.Protocols) == 0 {
+	if !given("gateway.protocols") {
 		a.Gateway.Protocols = []string{ProtocolDCV}
 	}
 }
 
 // fillDefaults derives the NetBIOS name from the domain name.
-func (d *Directory) fillDefaults() {
-	if d.ShortName == "" && d.Name != "" {
+func (d *Directory) fillDefaults(given func(string) bool) {
+	if !given("shortName") && d.Name != "" {
 		label, _, _ := strings.Cut(d.Name, ".")
 		d.ShortName = strings.ToUpper(label[:min(len(label), 15)])
 	}

@@ -47,7 +47,7 @@ func TestAccessDefaults(t *testing.T) {
 		t.Errorf("scaling defaults: %+v", a.Broker.Scaling)
 	}
 	d := a.Database
-	if d.Mode != DatabaseProvisioned || d.EngineVersion != "16.6" || d.InstanceClass != "r6g.large" || d.BackupRetentionDays != 7 || d.MinCapacity != 0.5 || d.MaxCapacity != 4 {
+	if d.Mode != DatabaseProvisioned || d.EngineVersion != "16.11" || d.InstanceClass != "r6g.large" || d.BackupRetentionDays != 7 || d.MinCapacity != 0.5 || d.MaxCapacity != 4 {
 		t.Errorf("database defaults: %+v", d)
 	}
 	if strings.Join(a.Gateway.Protocols, ",") != ProtocolDCV || a.Gateway.MinCapacity != 2 {

@@ -94,7 +94,7 @@ func TestMalformedConfigs(t *testing.T) {
 		{"mask out of range", mutate(t, "vpcCidr: 10.1.0.0/16", "vpcCidr: 10.1.0.0/16\n      subnets: {public: 30}"), []string{`environments[0].network.subnets.public: 30 is above the maximum 28`}},
 		{"client CIDR malformed", mutate(t, "[198.51.100.0/24]", "[198.51.100.0/24, any]"), []string{`environments[0].clientCidrs[1]: "any" is not a CIDR`}},
 		{"client CIDRs overlap", mutate(t, "[198.51.100.0/24]", "[198.51.100.0/24, 198.51.100.128/25]"), []string{`environments[0].clientCidrs[1]: "198.51.100.128/25" overlaps environments[0].clientCidrs[0] "198.51.100.0/24"`}},
-		{"client CIDR inside the VPC", mutate(t, "[198.51.100.0/24]", "[10.1.4.0/24]"), []string{`environments[0].clientCidrs[0]: "10.1.4.0/24" overlaps the VPC "10.1.0.0/16"`}},
+		{"client CIDR inside the VPC", mutate(t, "[198.51.100.0/24]", "[10.1.4.0/24]"), []string{`environments[0].clientCidrs[0]: "10.1.4.0/24" overlaps part of the VPC "10.1.0.0/16"`}},
 		{"no client CIDRs", mutate(t, "clientCidrs: [198.51.100.0/24]", "clientCidrs: []"), []string{`environments[0].clientCidrs: need at least 1, got 0`}},
 		{"bad NAT mode", mutate(t, "vpcCidr: 10.1.0.0/16", "vpcCidr: 10.1.0.0/16\n      natMode: none"), []string{`environments[0].network.natMode: "none" is not one of perAz, single`}},
 		{"bad flow-log destination", mutate(t, "vpcCidr: 10.1.0.0/16", "vpcCidr: 10.1.0.0/16\n      flowLogs: {destination: kinesis}"), []string{`environments[0].network.flowLogs.destination: "kinesis" is not one of cloudWatchLogs, s3`}},
@@ -132,11 +132,54 @@ func TestMalformedConfigs(t *testing.T) {
 		{"allowed regions miss an environment", base + "governance: {allowedRegions: [us-east-1]}\n", []string{`governance.allowedRegions: lacks "eu-west-1", where account default deploys`}},
 		{"bad remediation mode", base + "governance: {remediation: {mode: off, recorderCheckMinutes: 0}}\n", []string{`governance.remediation.mode: "off" is not one of enforce, dryRun`}},
 		{"bad alert e-mail", base + "governance: {alertEmails: [ops]}\n", []string{`governance.alertEmails[0]: "ops" does not match`}},
+		// A config that validates is one AWS accepts (issue 11): physical names, AWS's own lists,
+		// explicit zeros, YAML documents.
+		{"second YAML document", base + "---\nproject: other\n", []string{`a second YAML document starts at line 11`}},
+		{"project with a double hyphen", mutate(t, "project: demo", "project: ab--c"), []string{`project: "ab--c" makes the CloudTrail trail name "ab--c-account-default-trail" invalid: no adjacent periods, underscores or hyphens`}},
+		{"project with a trailing hyphen", mutate(t, "project: demo", "project: demo-"), []string{`project: "demo-" makes the CloudTrail trail name "demo--account-default-trail" invalid`}},
+		{"project with a reserved S3 prefix", mutate(t, "project: demo", "project: xn--demo"), []string{`project: "xn--demo" makes the S3 bucket name "xn--demo-audit-123456789012-eu-west-1" invalid: the prefix "xn--" is reserved (the account is unset, so a 12-digit account ID was assumed)`}},
+		{"project with the sthree- prefix", mutate(t, "project: demo", "project: sthree-x"), []string{`project: "sthree-x" makes the S3 bucket name "sthree-x-audit-123456789012-eu-west-1" invalid: the prefix "sthree-" is reserved`}},
+		{"long project and an account", strings.NewReplacer("project: demo", "project: abcdefghijklmnopqrst", "region: eu-west-1", "account: \"111122223333\"\n    region: eu-west-1").Replace(base),
+			[]string{`project: "abcdefghijklmnopqrst" makes the EventBridge rule name "abcdefghijklmnopqrst-account-111122223333-forward-signin-without-mfa" invalid: at most 64 characters, it has 68`}},
+		{"project reserved for SSM parameters", replaceIn(t, withAccess, "project: demo", "project: ssm-demo"), []string{`project: "ssm-demo" makes the SSM parameter name "/ssm-demo-stg-brokers/connection" invalid: it must not begin with "ssm"`}},
+		{"project breaks the DB cluster identifier", replaceIn(t, withAccess, "project: demo", "project: demo-"), []string{`project: "demo-" makes the RDS DB cluster identifier "demo--stg-brokers" invalid: no two consecutive hyphens`, `project: "demo-" makes the CloudTrail trail name`}},
+		{"unknown region", strings.ReplaceAll(base, "eu-west-1", "us-west-9"), []string{`environments[0].region: "us-west-9" is not an AWS region (did you mean "us-west-1"?)`}},
+		{"zone the region lacks", mutate(t, "eu-west-1b]", "eu-west-1d]"), []string{`environments[0].availabilityZones[1]: "eu-west-1d" is not a zone of region "eu-west-1" (eu-west-1a, eu-west-1b, eu-west-1c)`}},
+		{"zone the region lacks (us-west-2e)", strings.NewReplacer("eu-west-1b", "us-west-2e", "eu-west-1", "us-west-2").Replace(base), []string{`environments[0].availabilityZones[1]: "us-west-2e" is not a zone of region "us-west-2"`}},
+		{"unknown home region", base + "governance: {homeRegion: eu-west-7}\n", []string{`governance.homeRegion: "eu-west-7" is not an AWS region`}},
+		{"unknown allowed region", base + "governance: {allowedRegions: [eu-west-1, us-east-1, ap-northeast-9]}\n", []string{`governance.allowedRegions[2]: "ap-northeast-9" is not an AWS region`}},
+		{"AMI for an unknown region", replaceIn(t, withAccess, "{ids: {eu-west-1: ami-0123456789abcdef0}}", "{ids: {eu-west-1: ami-0123456789abcdef0, eu-wset-1: ami-0123456789abcdef0}}"), []string{`environments[0].access.pools[1].image.ids.eu-wset-1: "eu-wset-1" is not an AWS region (did you mean "eu-west-1"?)`}},
+		{"pool instance type typo", replaceIn(t, withAccess, "instanceType: g4dn.xlarge", "instanceType: g5.xlarg"), []string{`environments[0].access.pools[0].instanceType: "g5.xlarg" is not an EC2 instance type (did you mean "g5.xlarge"?)`}},
+		{"allowed instance type typo", replaceIn(t, withAccess, "[g4dn.xlarge, t3.large]", "[g4dn.xlarge, t3.large, t3.medum]"), []string{`allowedInstanceTypes[2]: "t3.medum" is not an EC2 instance type (did you mean "t3.medium"?)`}},
+		{"broker instance type typo", replaceIn(t, withAccess, "      broker:\n", "      broker:\n        instanceType: t3.medum\n"), []string{`environments[0].access.broker.instanceType: "t3.medum" is not an EC2 instance type (did you mean "t3.medium"?)`}},
+		{"gateway instance type typo", replaceIn(t, withAccess, "      pools:", "      gateway: {instanceType: c5.larg}\n      pools:"), []string{`environments[0].access.gateway.instanceType: "c5.larg" is not an EC2 instance type (did you mean "c5.large"?)`}},
+		{"fallback instance type typo", replaceIn(t, withAccess, "minAvailable: 1", "fallbackInstanceTypes: [g4dn.xlarg]"), []string{`environments[0].access.pools[0].fallbackInstanceTypes[0]: "g4dn.xlarg" is not an EC2 instance type (did you mean "g4dn.xlarge"?)`}},
+		{"AppStream instance type typo", replaceIn(t, workspaceBase, "enabled: true\n      image", "enabled: true\n      instanceType: stream.standard.medum\n      image"), []string{`environments[0].workspace.instanceType: "stream.standard.medum" is not an AppStream instance type (did you mean "stream.standard.medium"?)`}},
+		{"database instance class typo", replaceIn(t, withAccess, "      pools:", "      database: {instanceClass: r6g.larg}\n      pools:"), []string{`environments[0].access.database.instanceClass: "r6g.larg" is not an Aurora PostgreSQL instance class (did you mean "r6g.large"?)`}},
+		{"unknown Config rule", base + "governance: {configRules: [EC2_IMDSV2_CHEK]}\n", []string{`governance.configRules[0]: "EC2_IMDSV2_CHEK" is not an AWS Config managed rule identifier (did you mean "EC2_IMDSV2_CHECK"?)`}},
+		{"Config rule that needs parameters", base + "governance: {configRules: [REQUIRED_TAGS]}\n", []string{`governance.configRules[0]: "REQUIRED_TAGS" needs the parameters tag1Key, which configRules cannot pass`}},
+		{"deprecated engine version", replaceIn(t, withAccess, "      pools:", "      database: {engineVersion: '16.6'}\n      pools:"), []string{`environments[0].access.database.engineVersion: "16.6" is deprecated: AWS no longer creates Aurora PostgreSQL clusters of it (offered: 16.4, 16.8`}},
+		{"unknown engine version", replaceIn(t, withAccess, "      pools:", "      database: {engineVersion: '16.99'}\n      pools:"), []string{`environments[0].access.database.engineVersion: "16.99" is not an Aurora PostgreSQL version AWS offers`}},
+		{"misspelt time zone", replaceIn(t, workspaceBase, "enabled: true\n      image", "enabled: true\n      businessHours: {minCapacity: 1, timezone: Asia/Tokio}\n      image"), []string{`environments[0].workspace.businessHours.timezone: "Asia/Tokio" is not an IANA time zone`}},
+		{"explicit zero end hour", replaceIn(t, workspaceBase, "enabled: true\n      image", "enabled: true\n      businessHours: {minCapacity: 1, startHour: 0, endHour: 0}\n      image"), []string{`environments[0].workspace.businessHours.endHour: 0 is below the minimum 1`}},
+		{"explicit zero recorder check", base + "governance: {remediation: {recorderCheckMinutes: 0}}\n", []string{`governance.remediation.recorderCheckMinutes: 0 is below the minimum 1`}},
+		{"explicit zero flow-log retention", mutate(t, "vpcCidr: 10.1.0.0/16", "vpcCidr: 10.1.0.0/16\n      flowLogs: {retentionDays: 0}"), []string{`environments[0].network.flowLogs.retentionDays: 0 is below the minimum 1`}},
+		{"explicit zero firewall log retention", replaceIn(t, egressBase, "    egress:\n      enabled: true\n", "    egress:\n      enabled: true\n      logRetentionDays: 0\n"), []string{`environments[0].egress.logRetentionDays: 0 is below the minimum 1`}},
+		{"explicit zero broker volume", replaceIn(t, withAccess, "      broker:\n", "      broker:\n        volumeSizeGiB: 0\n"), []string{`environments[0].access.broker.volumeSizeGiB: 0 is below the minimum 8`}},
+		{"explicit zero required pool size", replaceIn(t, withAccess, "maxSize: 8", "maxSize: 0"), []string{`environments[0].access.pools[1].maxSize: 0 is below the minimum 1`}},
+		{"explicit empty protocol list", replaceIn(t, withAccess, "      pools:", "      gateway: {protocols: []}\n      pools:"), []string{`environments[0].access.gateway.protocols: need at least 1, got 0`}},
+		{"negative serverless capacity", replaceIn(t, withAccess, "      pools:", "      database: {mode: serverless, minCapacity: -0.5}\n      pools:"), []string{`environments[0].access.database.minCapacity: -0.5 is not 0 to 256 capacity units`}},
+		{"broker user data over 16 KB", replaceIn(t, withAccess, "      broker:\n", "      broker:\n        userData: ['"+strings.Repeat("x", 16000)+"']\n"), []string{`environments[0].access.broker.userData: the brokers' user data would have 16`, `over EC2's limit of 16384`}},
+		{"gateway user data over 16 KB", replaceIn(t, withAccess, "      pools:", "      gateway: {userData: ['"+strings.Repeat("y", 16400)+"']}\n      pools:"), []string{`environments[0].access.gateway.userData: the gateways' user data would have 16412 bytes`}},
+		{"client CIDR overlapping part of the VPC", mutate(t, "[198.51.100.0/24]", "[10.1.128.0/17]"), []string{`environments[0].clientCidrs[0]: "10.1.128.0/17" overlaps part of the VPC "10.1.0.0/16"`}},
+		{"excluded account of no environment", base + "governance: {excludedAccounts: ['999999999999']}\n", []string{`governance.excludedAccounts[0]: "999999999999" is not the account of any environment`}},
+		{"malformed excluded account", base + "governance: {excludedAccounts: ['12345']}\n", []string{`governance.excludedAccounts[0]: "12345" does not match ^[0-9]{12}$`}},
+		{"governance switch not a boolean", base + "governance: {enabled: sometimes}\n", []string{`governance.enabled: "sometimes" is not a valid boolean`}},
 		{"not YAML", "project: [", []string{`not valid YAML`}},
 		{"empty", "", []string{`the config is empty`}},
 	}
-	if len(cases) < 15 {
-		t.Fatalf("the issue asks for at least 15 malformed configs, have %d", len(cases))
+	if len(cases) < 40 {
+		t.Fatalf("the issues ask for at least 40 malformed configs, have %d", len(cases))
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -157,6 +200,51 @@ func TestMalformedConfigs(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// What AWS accepts, validation accepts: an explicit 0 is kept where 0 is valid, a client network that
+// contains the whole VPC is world access, and governance can be switched off or narrowed.
+func TestAcceptedAsWritten(t *testing.T) {
+	c, err := Parse([]byte(replaceIn(t, workspaceBase, "enabled: true\n      image", "enabled: true\n      businessHours: {minCapacity: 1, startHour: 0, endHour: 6, timezone: Asia/Tokyo}\n      image")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bh := c.Environments[0].Workspace.BusinessHours; bh.StartHour != 0 || bh.EndHour != 6 {
+		t.Errorf("startHour 0 became %d", bh.StartHour)
+	}
+	c, err = Parse([]byte(replaceIn(t, withAccess, "      pools:", "      database: {mode: serverless, minCapacity: 0, maxCapacity: 2}\n      pools:")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := c.Environments[0].Access.Database; d.MinCapacity != 0 || d.MaxCapacity != 2 {
+		t.Errorf("serverless minCapacity 0 became %g", d.MinCapacity)
+	}
+	for _, clients := range []string{"[0.0.0.0/0]", "[10.0.0.0/8]", "['::/0', 198.51.100.0/24]"} {
+		if _, err := Parse([]byte(mutate(t, "[198.51.100.0/24]", clients))); err != nil {
+			t.Errorf("clientCidrs %s: %v", clients, err)
+		}
+	}
+	for _, y := range []string{base + "---\n", "---\n" + base, strings.ReplaceAll(base, "eu-west-1", "mx-central-1")} {
+		if _, err := Parse([]byte(y)); err != nil {
+			t.Errorf("%v in:\n%s", err, y)
+		}
+	}
+
+	// A long project name is fine for the environments when no account stage is deployed.
+	off := strings.Replace(mutate(t, "project: demo", "project: abcdefghijklmnopqrst"), "region: eu-west-1", "account: \"111122223333\"\n    region: eu-west-1", 1) + "governance: {enabled: false}\n"
+	if c, err = Parse([]byte(off)); err != nil {
+		t.Fatal(err)
+	}
+	if a := c.GovernedAccounts(); len(a) != 0 {
+		t.Errorf("governance off governs %+v", a)
+	}
+	// In us-east-1 itself nothing is forwarded, so there is no forwarding rule to outgrow its limit.
+	if _, err = Parse([]byte(strings.NewReplacer("governance: {enabled: false}\n", "", "eu-west-1", "us-east-1").Replace(off))); err != nil {
+		t.Error(err)
+	}
+	if c, err = Parse([]byte(base)); err != nil || !c.Governance.Enabled || len(c.GovernedAccounts()) != 1 {
+		t.Errorf("governance is on by default: %v %+v", err, c)
 	}
 }
 
@@ -329,6 +417,15 @@ governance: {homeRegion: eu-west-1}
 		!slices.Equal(accts[0].Regions, []string{"eu-west-1", "eu-central-1"}) || accts[1].HomeRegion != "eu-west-1" ||
 		!slices.Equal(accts[1].Regions, []string{"eu-west-1", "us-west-2"}) {
 		t.Errorf("accounts %+v", accts)
+	}
+
+	// An excluded account keeps its own trail and recorder: governance deploys to the others only.
+	c, err = Parse([]byte(strings.Replace(two, "governance: {homeRegion: eu-west-1}", `governance: {homeRegion: eu-west-1, excludedAccounts: ["111122223333"]}`, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := c.GovernedAccounts(); len(a) != 1 || a[0].ID != "444455556666" || len(c.Accounts()) != 2 {
+		t.Errorf("governed %+v", a)
 	}
 }
 

@@ -2,28 +2,36 @@ package config
 
 import (
 	"fmt"
+	"iter"
+	"maps"
 	"reflect"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 )
 
+// present is the set of field paths the file gives a value (null counts as absent). Defaults fill
+// only the fields absent from it, so an explicit 0, false or "" is kept and validated as written.
+type present map[string]bool
+
 // decode fills v from n, reporting every unknown or duplicate key and every value of the wrong kind
-// with its field path. yaml.v3's own KnownFields mode stops at line numbers; users think in paths.
-func decode(n *yaml.Node, v reflect.Value, path string, ps *Problems) {
+// with its field path, and records in set every path it gives a value. yaml.v3's own KnownFields mode
+// stops at line numbers; users think in paths.
+func decode(n *yaml.Node, v reflect.Value, path string, set present, ps *Problems) {
 	for n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
 		n = n.Content[0]
 	}
 	if n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+	if isNull(n) {
 		return // an empty value leaves the field unset, so its default applies
 	}
+	set[path] = true
 	switch v.Kind() {
 	case reflect.Pointer: // an optional section: present in the file means set
 		v.Set(reflect.New(v.Type().Elem()))
-		decode(n, v.Elem(), path, ps)
+		decode(n, v.Elem(), path, set, ps)
 	case reflect.Struct:
 		if !expect(n, yaml.MappingNode, path, ps) {
 			return
@@ -35,10 +43,10 @@ func decode(n *yaml.Node, v reflect.Value, path string, ps *Problems) {
 		forEachPair(n, path, ps, func(key string, value *yaml.Node) {
 			f, ok := fields[key]
 			if !ok {
-				ps.add(join(path, key), "unknown key%s", suggest(key, fields))
+				ps.add(join(path, key), "unknown key%s", suggest(key, maps.Keys(fields)))
 				return
 			}
-			decode(value, v.Field(f.index), join(path, key), ps)
+			decode(value, v.Field(f.index), join(path, key), set, ps)
 		})
 	case reflect.Slice:
 		if !expect(n, yaml.SequenceNode, path, ps) {
@@ -46,7 +54,7 @@ func decode(n *yaml.Node, v reflect.Value, path string, ps *Problems) {
 		}
 		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
 		for i, item := range n.Content {
-			decode(item, s.Index(i), index(path, i), ps)
+			decode(item, s.Index(i), index(path, i), set, ps)
 		}
 		v.Set(s)
 	case reflect.Map:
@@ -56,7 +64,7 @@ func decode(n *yaml.Node, v reflect.Value, path string, ps *Problems) {
 		m := reflect.MakeMap(v.Type())
 		forEachPair(n, path, ps, func(key string, value *yaml.Node) {
 			elem := reflect.New(v.Type().Elem()).Elem()
-			decode(value, elem, join(path, key), ps)
+			decode(value, elem, join(path, key), set, ps)
 			m.SetMapIndex(reflect.ValueOf(key), elem)
 		})
 		v.Set(m)
@@ -123,11 +131,11 @@ func kindName(k reflect.Kind) string {
 	}
 }
 
-// suggest names the known key closest to a mistyped one: a difference of case or of at most two
-// letters.
-func suggest(key string, fields map[string]field) string {
+// suggest names the known value closest to a mistyped one (a key, an instance type, a region): a
+// difference of case or of at most two letters.
+func suggest(key string, known iter.Seq[string]) string {
 	best, bestDist := "", 3
-	for k := range fields {
+	for k := range known {
 		d := distance(strings.ToLower(k), strings.ToLower(key))
 		if d < bestDist || (d == bestDist && k < best) {
 			best, bestDist = k, d

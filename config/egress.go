@@ -18,7 +18,7 @@ type Egress struct {
 	RulesFile         string       `yaml:"rulesFile" doc:"Optional file of raw Suricata rules (path relative to where cdk runs), evaluated before the allow-lists in their own rule group; for experts."`
 	ManagedRuleGroups []string     `yaml:"managedRuleGroups" pattern:"^[A-Za-z0-9]+StrictOrder$" doc:"AWS managed threat rule groups by name, strict-order variants (e.g. AttackInfrastructureStrictOrder, MalwareDomainsStrictOrder), evaluated first."`
 	Capacity          int          `yaml:"capacity" minimum:"10" maximum:"30000" default:"1000" doc:"Capacity of each editbay rule group (one per rule), fixed at creation: changing it replaces the group. The generated rules must fit."`
-	LogRetentionDays  int          `yaml:"logRetentionDays" default:"365" doc:"Days the firewall's alert and flow logs are kept (a CloudWatch Logs retention value)."`
+	LogRetentionDays  int          `yaml:"logRetentionDays" minimum:"1" default:"365" doc:"Days the firewall's alert and flow logs are kept (a CloudWatch Logs retention value)."`
 	DropAlarm         int          `yaml:"dropAlarmThreshold" minimum:"1" default:"100" doc:"Alarm when more packets than this are dropped in 5 minutes."`
 }
 

@@ -10,15 +10,17 @@ import (
 // trail, AWS Config and its rules, and the functions that undo drift. They exist once per account
 // (the Config recorder once per account and region), whichever environments share the account.
 type Governance struct {
-	HomeRegion     string         `yaml:"homeRegion" pattern:"^[a-z]{2}(-[a-z]+)+-[0-9]$" doc:"Region of each account's IAM and audit-trail stacks. Unset: the region of the account's first environment."`
-	Groups         GroupNames     `yaml:"groups" doc:"Names of the IAM groups."`
-	Users          []GroupUser    `yaml:"users" doc:"Existing IAM users to add to the groups; no user or password is created."`
-	PasswordPolicy PasswordPolicy `yaml:"passwordPolicy" doc:"The account password policy of IAM users."`
-	Trail          Trail          `yaml:"trail" doc:"The multi-region CloudTrail trail of each account."`
-	ConfigRules    []string       `yaml:"configRules" pattern:"^[A-Z0-9_]+$" doc:"AWS Config managed rule identifiers (e.g. RESTRICTED_INCOMING_TRAFFIC). Unset: the default set, see the README."`
-	AllowedRegions []string       `yaml:"allowedRegions" pattern:"^[a-z]{2}(-[a-z]+)+-[0-9]$" doc:"Regions API calls are expected in; a call anywhere else raises an alarm. Unset: the environments' regions, the home regions and us-east-1 (IAM and other global services)."`
-	Remediation    Remediation    `yaml:"remediation" doc:"The functions that undo drift."`
-	AlertEmails    []string       `yaml:"alertEmails" pattern:"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$" doc:"E-mail addresses subscribed to the alert topic (each confirms the subscription once)."`
+	Enabled          bool           `yaml:"enabled" default:"true" doc:"Deploy the account guardrails. false: no account stages at all, for installations whose accounts are governed elsewhere (e.g. by AWS Control Tower or the Landing Zone Accelerator)."`
+	ExcludedAccounts []string       `yaml:"excludedAccounts" pattern:"^[0-9]{12}$" doc:"Accounts that keep their own trail/recorder; no governance stacks are deployed there. Each must be the account of an environment."`
+	HomeRegion       string         `yaml:"homeRegion" pattern:"^[a-z]{2}(-[a-z]+)+-[0-9]$" doc:"Region of each account's IAM and audit-trail stacks. Unset: the region of the account's first environment."`
+	Groups           GroupNames     `yaml:"groups" doc:"Names of the IAM groups."`
+	Users            []GroupUser    `yaml:"users" doc:"Existing IAM users to add to the groups; no user or password is created."`
+	PasswordPolicy   PasswordPolicy `yaml:"passwordPolicy" doc:"The account password policy of IAM users."`
+	Trail            Trail          `yaml:"trail" doc:"The multi-region CloudTrail trail of each account."`
+	ConfigRules      []string       `yaml:"configRules" pattern:"^[A-Z0-9_]+$" doc:"AWS Config managed rule identifiers (e.g. RESTRICTED_INCOMING_TRAFFIC). Unset: the default set, see the README."`
+	AllowedRegions   []string       `yaml:"allowedRegions" pattern:"^[a-z]{2}(-[a-z]+)+-[0-9]$" doc:"Regions API calls are expected in; a call anywhere else raises an alarm. Unset: the environments' regions, the home regions and us-east-1 (IAM and other global services)."`
+	Remediation      Remediation    `yaml:"remediation" doc:"The functions that undo drift."`
+	AlertEmails      []string       `yaml:"alertEmails" pattern:"^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$" doc:"E-mail addresses subscribed to the alert topic (each confirms the subscription once)."`
 }
 
 // GroupNames names the three IAM groups.
@@ -138,6 +140,21 @@ func (c *Config) Accounts() []Account {
 	return out
 }
 
+// GovernedAccounts are the accounts governance deploys to: Accounts() less governance.excludedAccounts,
+// or none when governance.enabled is false.
+func (c *Config) GovernedAccounts() []Account {
+	if !c.Governance.Enabled {
+		return nil
+	}
+	var out []Account
+	for _, a := range c.Accounts() {
+		if a.ID == "" || !slices.Contains(c.Governance.ExcludedAccounts, a.ID) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 // AllowedRegions returns the configured regions, or the environments' and home regions plus
 // us-east-1, sorted.
 func (c *Config) AllowedRegions() []string {
@@ -163,6 +180,9 @@ func checkGovernance(c *Config, ps *Problems) {
 	// without one could be any account, so it cannot be grouped with one that has an account.
 	first := -1
 	for i, e := range c.Environments {
+		if !g.Enabled {
+			break
+		}
 		if e.Account != "" {
 			first = i
 			break
@@ -189,6 +209,12 @@ func checkGovernance(c *Config, ps *Problems) {
 	for _, e := range c.Environments {
 		accounts[e.Account] = true
 	}
+	for i, id := range g.ExcludedAccounts {
+		if !accounts[id] {
+			ps.add(index("governance.excludedAccounts", i), "%q is not the account of any environment", id)
+		}
+	}
+	dupIn(g.ExcludedAccounts, "governance.excludedAccounts", ps)
 	seenUser := map[string]string{}
 	for i, u := range g.Users {
 		p := index("governance.users", i)
@@ -204,10 +230,17 @@ func checkGovernance(c *Config, ps *Problems) {
 	}
 
 	dupIn(g.ConfigRules, "governance.configRules", ps)
+	for i, id := range g.ConfigRules {
+		checkConfigRule(id, index("governance.configRules", i), ps)
+	}
+	checkRegion(g.HomeRegion, "governance.homeRegion", ps)
+	for i, r := range g.AllowedRegions {
+		checkRegion(r, index("governance.allowedRegions", i), ps)
+	}
 	dupIn(g.AllowedRegions, "governance.allowedRegions", ps)
 	dupIn(g.AlertEmails, "governance.alertEmails", ps)
 	if len(g.AllowedRegions) > 0 {
-		for _, a := range c.Accounts() {
+		for _, a := range c.GovernedAccounts() {
 			for _, r := range a.Regions {
 				if !slices.Contains(g.AllowedRegions, r) {
 					ps.add("governance.allowedRegions", "lacks %q, where account %s deploys; calls there would raise alarms", r, a.Name)

@@ -1,11 +1,15 @@
 package config
 
 import (
+	"bytes"
 	_ "embed"
+	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -33,20 +37,17 @@ func Default() (*Config, error) { return Parse(DefaultYAML) }
 
 // Parse decodes, defaults and validates a config. Its error is Problems, listing every problem found.
 func Parse(data []byte) (*Config, error) {
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, Problems{{Message: fmt.Sprintf("not valid YAML: %v", err)}}
-	}
-	c := &Config{}
-	var ps Problems
-	if len(root.Content) == 0 {
-		ps.add("", "the config is empty")
+	root, ps := parseDocument(data)
+	if ps != nil {
 		return nil, ps
 	}
-	decode(&root, reflect.ValueOf(c).Elem(), "", &ps)
-	applyDefaults(reflect.ValueOf(c).Elem())
-	for _, p := range validate(c) {
-		if !under(p.Path, ps) { // a value that failed to decode is already reported
+	c := &Config{}
+	set := present{}
+	decode(root, reflect.ValueOf(c).Elem(), "", set, &ps)
+	applyDefaults(reflect.ValueOf(c).Elem(), "", set)
+	decoded := slices.Clone(ps) // only problems of values that failed to decode hide later ones
+	for _, p := range validate(c, set) {
+		if !under(p.Path, decoded) { // a value that failed to decode is already reported
 			ps = append(ps, p)
 		}
 	}
@@ -55,6 +56,33 @@ func Parse(data []byte) (*Config, error) {
 	}
 	return c, nil
 }
+
+// parseDocument reads the one YAML document of a config file. A second document would be silently
+// ignored by a plain yaml.Unmarshal, so a file that holds more than one is refused.
+func parseDocument(data []byte) (*yaml.Node, Problems) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var root yaml.Node
+	if err := dec.Decode(&root); err != nil && !errors.Is(err, io.EOF) {
+		return nil, Problems{{Message: fmt.Sprintf("not valid YAML: %v", err)}}
+	}
+	if len(root.Content) == 0 {
+		return nil, Problems{{Message: "the config is empty"}}
+	}
+	for {
+		var next yaml.Node
+		err := dec.Decode(&next)
+		switch {
+		case errors.Is(err, io.EOF):
+			return &root, nil
+		case err != nil:
+			return nil, Problems{{Message: fmt.Sprintf("not valid YAML: %v", err)}}
+		case len(next.Content) > 0 && !isNull(next.Content[0]):
+			return nil, Problems{{Message: fmt.Sprintf("a second YAML document starts at line %d; a config file holds one document (remove the --- separator or split the file)", next.Line)}}
+		}
+	}
+}
+
+func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == "!!null" }
 
 func under(path string, ps Problems) bool {
 	for _, p := range ps {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	_ "time/tzdata" // checkTimezone must not depend on the machine's zone files
 )
 
 // Warm states of a pool, as written in the config.
@@ -107,6 +108,14 @@ func ParseDays(s string) ([]string, error) {
 	return days, nil
 }
 
+// checkTimezone loads an IANA time zone as the pool scaler and AppStream's scheduled scaling will.
+// The zone database is embedded (time/tzdata), so the answer does not depend on the machine.
+func checkTimezone(tz, p string, ps *Problems) {
+	if _, err := time.LoadLocation(tz); err != nil || tz == "" || tz == "Local" {
+		ps.add(p, "%q is not an IANA time zone (like Asia/Tokyo)", tz)
+	}
+}
+
 // parsePowerDelay reads a power-plan duration; "" and "0" are off (0).
 func parsePowerDelay(s string) (time.Duration, error) {
 	if s == "" || s == "0" {
@@ -135,6 +144,7 @@ func checkPoolScaling(c *Config, pool Pool, p string, ps *Problems) {
 	seen := map[string]bool{pool.InstanceType: true}
 	for i, t := range pool.FallbackInstanceTypes {
 		fp := index(p+".fallbackInstanceTypes", i)
+		checkInstanceType(t, fp, ps)
 		switch {
 		case t == pool.InstanceType:
 			ps.add(fp, "%q is the pool's own instanceType", t)
@@ -154,9 +164,7 @@ func checkPoolScaling(c *Config, pool Pool, p string, ps *Problems) {
 	}
 	for i, s := range pool.Schedules {
 		sp := index(p+".schedules", i)
-		if _, err := time.LoadLocation(s.Timezone); err != nil || s.Timezone == "" || s.Timezone == "Local" {
-			ps.add(sp+".timezone", "%q is not an IANA time zone (like Asia/Tokyo)", s.Timezone)
-		}
+		checkTimezone(s.Timezone, sp+".timezone", ps)
 		if s.Start != "" && s.Start == s.End {
 			ps.add(sp+".end", "%q is the same as start; the window would be empty", s.End)
 		}

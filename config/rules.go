@@ -8,27 +8,30 @@ import (
 )
 
 // checkTags enforces the declarative rules of the struct tags (required, enum, pattern, minItems,
-// minimum, maximum) on a defaulted config. The JSON Schema states the same rules for editors.
-func checkTags(v reflect.Value, path string, ps *Problems) {
+// minimum, maximum) on a defaulted config. The JSON Schema states the same rules for editors. set is
+// what the file gives: a required number written as 0 is checked against its minimum, not reported
+// missing.
+func checkTags(v reflect.Value, path string, set present, ps *Problems) {
 	switch v.Kind() {
 	case reflect.Struct:
 		for _, f := range fieldsOf(v.Type()) {
 			fv := v.Field(f.index)
 			p := join(path, f.key)
-			if f.required && fv.IsZero() {
+			number := fv.Kind() == reflect.Int || fv.Kind() == reflect.Float64
+			if f.required && (!set[p] || !number && fv.IsZero()) {
 				ps.add(p, "is required")
 				continue
 			}
 			checkField(f, fv, p, ps)
-			checkTags(fv, p, ps)
+			checkTags(fv, p, set, ps)
 		}
 	case reflect.Slice:
 		for i := range v.Len() {
-			checkTags(v.Index(i), index(path, i), ps)
+			checkTags(v.Index(i), index(path, i), set, ps)
 		}
 	case reflect.Pointer:
 		if !v.IsNil() {
-			checkTags(v.Elem(), path, ps)
+			checkTags(v.Elem(), path, set, ps)
 		}
 	}
 }

@@ -85,10 +85,16 @@ func fieldSchema(f field, t reflect.Type) map[string]any {
 		target["maximum"] = *f.maximum
 	}
 	if f.def != "" {
-		if t.Kind() == reflect.Int {
+		switch t.Kind() {
+		case reflect.Int:
 			n, _ := strconv.Atoi(f.def)
 			s["default"] = n
-		} else {
+		case reflect.Float64:
+			n, _ := strconv.ParseFloat(f.def, 64)
+			s["default"] = n
+		case reflect.Bool:
+			s["default"] = f.def == "true"
+		default:
 			s["default"] = f.def
 		}
 	}

@@ -10,11 +10,15 @@ import (
 	"unicode/utf8"
 )
 
-// validate reports every problem of a defaulted config; an empty result means it can be synthesized.
-func validate(c *Config) Problems {
+// validate reports every problem of a defaulted config, given what the file set; an empty result
+// means it can be synthesized.
+func validate(c *Config, set present) Problems {
 	var ps Problems
-	checkTags(reflect.ValueOf(*c), "", &ps)
+	checkTags(reflect.ValueOf(*c), "", set, &ps)
 	checkTagSyntax(c.Tags, "tags", &ps)
+	for i, t := range c.AllowedInstanceTypes {
+		checkInstanceType(t, index("allowedInstanceTypes", i), &ps)
+	}
 	if _, ok := c.Tags[TagEnvironment]; ok {
 		ps.add("tags.Environment", "is set from each environment's name; remove it")
 	}
@@ -58,10 +62,12 @@ func validate(c *Config) Problems {
 		checkWorkspace(e, p+".workspace", &ps)
 	}
 	checkGovernance(c, &ps)
+	checkNames(c, &ps)
 	return ps
 }
 
 func checkZones(e Environment, p string, ps *Problems) {
+	known := checkRegion(e.Region, p+".region", ps)
 	seen := map[string]bool{}
 	for j, az := range e.AvailabilityZones {
 		ap := index(p+".availabilityZones", j)
@@ -71,6 +77,8 @@ func checkZones(e Environment, p string, ps *Problems) {
 		seen[az] = true
 		if e.Region != "" && !(strings.HasPrefix(az, e.Region) && len(az) == len(e.Region)+1 && az[len(az)-1] >= 'a' && az[len(az)-1] <= 'z') {
 			ps.add(ap, "%q is not a zone of region %q (expected %sa, %sb, ...)", az, e.Region, e.Region, e.Region)
+		} else if known {
+			checkZone(az, e.Region, ap, ps)
 		}
 	}
 }
@@ -177,8 +185,11 @@ func checkClients(cidrs []string, vpc netip.Prefix, vpcOK bool, p string, ps *Pr
 			}
 		}
 		seen = append(seen, parsed{cp, pfx})
-		if vpcOK && pfx.Overlaps(vpc) {
-			ps.add(cp, "%q overlaps the VPC %q; client networks are outside the VPC", s, vpc)
+		// A client network that contains the whole VPC (0.0.0.0/0: the whole internet) opens the
+		// public endpoints to everyone in it, which is a choice; one that covers only part of the VPC
+		// is a mistake, as the VPC's own addresses are never clients.
+		if vpcOK && pfx.Overlaps(vpc) && !(pfx.Bits() <= vpc.Bits() && pfx.Contains(vpc.Addr())) {
+			ps.add(cp, "%q overlaps part of the VPC %q; client networks are outside the VPC (or contain all of it, like 0.0.0.0/0)", s, vpc)
 		}
 	}
 }

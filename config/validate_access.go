@@ -19,10 +19,11 @@ func checkAccess(c *Config, e Environment, p string, ps *Problems) {
 	}
 	p += ".access"
 	for _, server := range []struct {
-		key string
-		img Image
-	}{{"broker", a.Broker.Image}, {"gateway", a.Gateway.Image}} {
+		key, instanceType string
+		img               Image
+	}{{"broker", a.Broker.InstanceType, a.Broker.Image}, {"gateway", a.Gateway.InstanceType, a.Gateway.Image}} {
 		checkImage(server.img, e.Region, p+"."+server.key+".image", ps)
+		checkInstanceType(server.instanceType, p+"."+server.key+".instanceType", ps)
 		if server.img.Os == OsWindows {
 			ps.add(p+"."+server.key+".image.os", "%q: %ss run Linux", server.img.Os, server.key)
 		}
@@ -33,6 +34,7 @@ func checkAccess(c *Config, e Environment, p string, ps *Problems) {
 		ps.add(p+".broker.scaling.target", "%d is above 100 percent CPU", a.Broker.Scaling.Target)
 	}
 	checkCertificate(a.Broker.Certificate, e, p+".broker.certificate", ps)
+	checkUserData(c, e, p, ps)
 	checkDatabase(a.Database, p+".database", ps)
 	checkProtocols(a.Gateway.Protocols, p+".gateway.protocols", ps)
 
@@ -47,6 +49,7 @@ func checkAccess(c *Config, e Environment, p string, ps *Problems) {
 		} else {
 			names[pool.Name] = pp + ".name"
 		}
+		checkInstanceType(pool.InstanceType, pp+".instanceType", ps)
 		if pool.InstanceType != "" && len(c.AllowedInstanceTypes) > 0 && !slices.Contains(c.AllowedInstanceTypes, pool.InstanceType) {
 			ps.add(pp+".instanceType", "%q is not in allowedInstanceTypes (%s)", pool.InstanceType, strings.Join(c.AllowedInstanceTypes, ", "))
 		}
@@ -79,6 +82,7 @@ func checkImage(img Image, region, p string, ps *Problems) {
 			ps.add(p+".ids", "has no AMI for the environment's region %q", region)
 		}
 		for _, r := range sortedKeys(img.Ids) {
+			checkRegion(r, p+".ids."+r, ps)
 			if !amiID.MatchString(img.Ids[r]) {
 				ps.add(p+".ids."+r, "%q is not an AMI ID (ami- and 8 or 17 hex digits)", img.Ids[r])
 			}
@@ -118,10 +122,12 @@ func checkCertificate(c Certificate, e Environment, p string, ps *Problems) {
 }
 
 func checkDatabase(d Database, p string, ps *Problems) {
+	checkEngineVersion(d.EngineVersion, p+".engineVersion", ps)
 	if !slices.Contains(logRetentionDays, d.LogRetentionDays) {
 		ps.add(p+".logRetentionDays", "%d is not a CloudWatch Logs retention period (%s)", d.LogRetentionDays, intList(logRetentionDays))
 	}
 	if d.Mode != DatabaseServerless {
+		checkListed(d.InstanceClass, awsFacts().AuroraPostgresInstanceClasses, "Aurora PostgreSQL instance class", p+".instanceClass", ps)
 		return
 	}
 	acu := func(v, lo float64, key string) bool {
@@ -137,6 +143,9 @@ func checkDatabase(d Database, p string, ps *Problems) {
 }
 
 func checkProtocols(protocols []string, p string, ps *Problems) {
+	if len(protocols) == 0 {
+		ps.add(p, "need at least 1, got 0 (leave protocols out for the default [dcv])")
+	}
 	seen := map[string]bool{}
 	for i, proto := range protocols {
 		if seen[proto] {
@@ -156,4 +165,58 @@ func sortedKeys(m map[string]string) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// EC2 refuses user data over 16 KB: 16,384 bytes before base64 encoding.
+const maxUserDataBytes = 16384
+
+// Deploy-time values in the brokers' user data, at their longest: resource IDs are a prefix and 17
+// hex digits (sg-..., lt-...), and CloudFormation's generated Lambda function names have at most 64
+// characters.
+const (
+	resourceIDLen      = len("sg-0123456789abcdef0")
+	functionNameMaxLen = 64
+)
+
+// brokerUserDataBytes is the size of the brokers' user data: the script stacks/access.go
+// (brokerUserData) writes before access.broker.userData, measured by building it here with each
+// deploy-time value at its longest, then the configured commands, one per line after CDK's
+// "#!/bin/bash". It must stay in step with brokerUserData; the template tests compare the two.
+func brokerUserDataBytes(c *Config, e Environment) int {
+	a := e.Access
+	pools := make([]string, len(a.Pools))
+	for i, p := range a.Pools {
+		pools[i] = p.Name
+	}
+	env := []string{
+		"EDITBAY_REGION=" + e.Region,
+		"EDITBAY_DATABASE_PARAMETER=" + c.DatabaseParameterName(e),
+		"EDITBAY_POOLS=" + strings.Join(pools, ","),
+		"EDITBAY_WORKSTATION_SECURITY_GROUP=" + strings.Repeat("x", resourceIDLen),
+		"EDITBAY_POOL_SCALER_FUNCTION=" + strings.Repeat("x", functionNameMaxLen),
+	}
+	for _, pool := range pools {
+		env = append(env, "EDITBAY_LAUNCH_TEMPLATE_"+strings.ToUpper(strings.ReplaceAll(pool, "-", "_"))+"="+strings.Repeat("x", resourceIDLen))
+	}
+	lines := append([]string{
+		"#!/bin/bash",
+		"install -d -m 0755 /etc/editbay",
+		"cat > /etc/editbay/broker.env <<'EOF'\n" + strings.Join(env, "\n") + "\nEOF",
+	}, a.Broker.UserData...)
+	return len(strings.Join(lines, "\n"))
+}
+
+// checkUserData reports broker and gateway user data EC2 would refuse, counting editbay's own script.
+func checkUserData(c *Config, e Environment, p string, ps *Problems) {
+	for _, server := range []struct {
+		key   string
+		bytes int
+	}{
+		{"broker", brokerUserDataBytes(c, e)},
+		{"gateway", len(strings.Join(append([]string{"#!/bin/bash"}, e.Access.Gateway.UserData...), "\n"))},
+	} {
+		if server.bytes > maxUserDataBytes {
+			ps.add(p+"."+server.key+".userData", "the %ss' user data would have %d bytes with editbay's own lines, over EC2's limit of %d; move the commands into a script the image or an S3 object holds", server.key, server.bytes, maxUserDataBytes)
+		}
+	}
 }

@@ -61,6 +61,10 @@ func checkWorkspace(e Environment, p string, ps *Problems) {
 	} else {
 		checkAppStreamImage(w.Image, p+".image", ps)
 	}
+	checkListed(w.InstanceType, awsFacts().AppStreamInstanceTypes, "AppStream instance type", p+".instanceType", ps)
+	if w.ImageBuilder.Enabled {
+		checkListed(w.ImageBuilder.InstanceType, awsFacts().AppStreamInstanceTypes, "AppStream instance type", p+".imageBuilder.instanceType", ps)
+	}
 	if w.ImageBuilder.Image != "" {
 		checkAppStreamImage(w.ImageBuilder.Image, p+".imageBuilder.image", ps)
 	}
@@ -90,6 +94,7 @@ func checkWorkspace(e Environment, p string, ps *Problems) {
 		ps.add(p+".minCapacity", "an ALWAYS_ON fleet needs at least 1 instance")
 	}
 	bh := w.BusinessHours
+	checkTimezone(bh.Timezone, p+".businessHours.timezone", ps)
 	if bh.MinCapacity > 0 {
 		if bh.MinCapacity > w.MaxCapacity {
 			ps.add(p+".businessHours.minCapacity", "%d is above maxCapacity %d", bh.MinCapacity, w.MaxCapacity)

@@ -27,7 +27,7 @@ type BrokerDatabaseProps struct {
 	// ClusterIdentifier names the cluster, and so its log group. Required.
 	ClusterIdentifier string
 	// EngineVersion is the Aurora PostgreSQL version, "major.minor".
-	// default: 16.6
+	// default: 16.11 (config.Database has the same default)
 	EngineVersion string
 	// Serverless uses Aurora Serverless v2 instances between MinCapacity and MaxCapacity ACUs instead
 	// of provisioned InstanceClass ones.
@@ -78,7 +78,7 @@ func NewBrokerDatabase(scope awsconstructs.Construct, id string, props *BrokerDa
 	}
 	p := *props
 	if p.EngineVersion == "" {
-		p.EngineVersion = "16.6"
+		p.EngineVersion = "16.11"
 	}
 	if p.InstanceClass == "" {
 		p.InstanceClass = "r6g.large"
