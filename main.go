@@ -1,13 +1,18 @@
 // Command editbay is the CDK app: it reads the installation config (the embedded default, or the file
-// named by `-c config=path`), validates it, and synthesizes one stage per environment. It exits
-// non-zero, having written nothing, for a config that fails validation, and non-zero for any
-// unsuppressed cdk-nag finding or template validation error.
+// named by `-c config=path`), validates it, and synthesizes one stage per environment and one per
+// governed account (or only those `-c stages=prod,account-*` selects). It exits non-zero, leaving no
+// template in the output directory, for a config that fails validation or a synthesis that fails, and
+// non-zero for any unsuppressed cdk-nag finding or template validation error.
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
@@ -24,29 +29,40 @@ func run(stderr io.Writer) int {
 	defer jsii.Close()
 	app := awscdk.NewApp(&awscdk.AppProps{AnalyticsReporting: jsii.Bool(false)})
 
+	outdir := *app.Outdir()
 	path, _ := app.Node().TryGetContext(jsii.String("config")).(string)
 	cfg, err := loadConfig(path)
 	if err != nil {
-		// Nothing has been synthesized, so no template exists for a config that fails.
 		fmt.Fprintf(stderr, "editbay: %s: %v\n", describe(path), err)
-		return 1
+		return fail(stderr, outdir)
+	}
+	selection, _ := app.Node().TryGetContext(jsii.String("stages")).(string)
+	patterns, err := stacks.ParseStageSelection(selection, cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "editbay: %v\n", err)
+		return fail(stderr, outdir)
 	}
 
-	stacks.Build(app, cfg)
-	stacks.BuildAccounts(app, cfg)
-	if err := synth(app); err != nil {
-		fmt.Fprintf(stderr, "editbay: synthesis failed: %v\n", err)
-	}
-	findings, err := stacks.ReadFindings(*app.Outdir())
-	if err != nil {
-		fmt.Fprintf(stderr, "editbay: reading the synthesized assembly: %v\n", err)
-		return 1
-	}
+	stacks.BuildSelected(app, cfg, patterns)
+	synthErr := synth(app)
+	findings, err := stacks.ReadFindings(outdir)
 	if len(findings) > 0 {
 		fmt.Fprintf(stderr, "editbay: %d unsuppressed cdk-nag or template validation finding(s):\n", len(findings))
 		for _, f := range findings {
 			fmt.Fprintf(stderr, "  %s\n", f)
 		}
+	}
+	switch {
+	case synthErr != nil:
+		// A synthesis that threw leaves half an assembly: remove it, findings shown.
+		fmt.Fprintf(stderr, "editbay: synthesis failed: %v\n", synthErr)
+		return fail(stderr, outdir)
+	case err != nil:
+		fmt.Fprintf(stderr, "editbay: reading the synthesized assembly: %v\n", err)
+		return 1
+	case len(findings) > 0:
+		// The templates and the cdk-nag reports stay for inspection; the non-zero exit keeps the CLI
+		// from deploying them.
 		return 1
 	}
 	return 0
@@ -62,6 +78,25 @@ func synth(app awscdk.App) (err error) {
 	}()
 	app.Synth(nil)
 	return nil
+}
+
+// fail empties the output directory and returns the exit status of a failed run: templates of an
+// earlier run, or half of this one, must never be deployed as if they were this config's. The CLI's
+// own lock files stay, as the CLI holds them while the app runs.
+func fail(stderr io.Writer, outdir string) int {
+	entries, err := os.ReadDir(outdir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		fmt.Fprintf(stderr, "editbay: emptying %s: %v\n", outdir, err)
+	}
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".lock") {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(outdir, e.Name())); err != nil {
+			fmt.Fprintf(stderr, "editbay: emptying %s: %v\n", outdir, err)
+		}
+	}
+	return 1
 }
 
 func loadConfig(path string) (*config.Config, error) {
