@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/editbay/editbay/config"
+	"github.com/editbay/editbay/stacks/assembly"
 	"github.com/editbay/editbay/test/testapp"
 )
 
@@ -70,14 +71,14 @@ func TestEgressAndWorkspaceVariants(t *testing.T) {
 		}()
 		app.Synth(nil)
 	}()
-	findings, err := ReadFindings(dir)
+	findings, err := assembly.ReadFindings(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range findings {
 		t.Error(f) // cdk-nag must be clean for the variants too
 	}
-	stacks, err := ReadStacks(dir)
+	stacks, err := assembly.ReadStacks(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/editbay/editbay/config"
+	"github.com/editbay/editbay/stacks/assembly"
 	"github.com/editbay/editbay/test/testapp"
 )
 
@@ -43,14 +44,14 @@ func TestGovernancePerAccountAndRegion(t *testing.T) {
 	}
 	BuildAccounts(app, cfg)
 	app.Synth(nil)
-	list, err := ReadStacks(dir)
+	list, err := assembly.ReadStacks(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if findings, err := ReadFindings(dir); err != nil || len(findings) > 0 {
+	if findings, err := assembly.ReadFindings(dir); err != nil || len(findings) > 0 {
 		t.Fatalf("findings %v, err %v", findings, err)
 	}
-	byName := map[string]SynthesizedStack{}
+	byName := map[string]assembly.Stack{}
 	var names []string
 	for _, s := range list {
 		byName[s.StackName] = s

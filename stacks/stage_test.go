@@ -11,6 +11,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/editbay/editbay/config"
+	"github.com/editbay/editbay/stacks/assembly"
 	"github.com/editbay/editbay/test/testapp"
 )
 
@@ -74,7 +75,7 @@ func TestConcreteAccountsNeedNoLookups(t *testing.T) {
 	Build(app, cfg)
 	app.Synth(nil)
 
-	stacks, err := ReadStacks(dir) // fails if any context lookup is missing
+	stacks, err := assembly.ReadStacks(dir) // fails if any context lookup is missing
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,11 +86,11 @@ func TestConcreteAccountsNeedNoLookups(t *testing.T) {
 	if strings.Join(names, " ") != "acme-dev-network acme-qa-access acme-qa-network" {
 		t.Fatalf("stacks %v: want dev's network, and qa's network and access tier", names)
 	}
-	findings, err := ReadFindings(dir)
+	findings, err := assembly.ReadFindings(dir)
 	if err != nil || len(findings) > 0 {
 		t.Fatalf("findings %v, err %v", findings, err)
 	}
-	for _, s := range []SynthesizedStack{stacks[0], stacks[2]} { // the network stacks of dev and qa
+	for _, s := range []assembly.Stack{stacks[0], stacks[2]} { // the network stacks of dev and qa
 		e := cfg.Environments[map[string]int{"acme-dev-network": 0, "acme-qa-network": 1}[s.StackName]]
 		if s.Environment != "aws://111122223333/eu-west-1" || s.StackName != "acme-"+e.Name+"-network" {
 			t.Errorf("%s: environment %s, name %s", s.DisplayName, s.Environment, s.StackName)

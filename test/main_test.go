@@ -14,6 +14,7 @@ import (
 
 	"github.com/editbay/editbay/config"
 	"github.com/editbay/editbay/stacks"
+	"github.com/editbay/editbay/stacks/assembly"
 	"github.com/editbay/editbay/test/testapp"
 )
 
@@ -21,7 +22,7 @@ import (
 var synthesized struct {
 	cfg       *config.Config
 	dir       string
-	stacks    []stacks.SynthesizedStack
+	stacks    []assembly.Stack
 	templates map[string]template // by display name, e.g. "stg/Network"
 }
 
@@ -56,7 +57,7 @@ func synthDefault(dir string) error {
 	stacks.Build(app, cfg)
 	stacks.BuildAccounts(app, cfg)
 	app.Synth(nil)
-	list, err := stacks.ReadStacks(dir)
+	list, err := assembly.ReadStacks(dir)
 	if err != nil {
 		return err
 	}
@@ -89,7 +90,7 @@ var assetHash = regexp.MustCompile(`[0-9a-f]{64}`)
 func mask(b []byte) []byte { return assetHash.ReplaceAll(b, []byte("<asset-hash>")) }
 
 // stackOf returns the synthesized stack of an environment, e.g. stackOf(t, "prod", "Network").
-func stackOf(t *testing.T, env, id string) (stacks.SynthesizedStack, template) {
+func stackOf(t *testing.T, env, id string) (assembly.Stack, template) {
 	t.Helper()
 	name := env + "/" + id
 	for _, s := range synthesized.stacks {
@@ -98,7 +99,7 @@ func stackOf(t *testing.T, env, id string) (stacks.SynthesizedStack, template) {
 		}
 	}
 	t.Fatalf("no stack %s", name)
-	return stacks.SynthesizedStack{}, nil
+	return assembly.Stack{}, nil
 }
 
 // resources returns the template's resources of a type, by logical ID.

@@ -12,11 +12,11 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
-	"github.com/editbay/editbay/stacks"
+	"github.com/editbay/editbay/stacks/assembly"
 )
 
 func TestNoUnsuppressedFindings(t *testing.T) {
-	findings, err := stacks.ReadFindings(synthesized.dir)
+	findings, err := assembly.ReadFindings(synthesized.dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func TestFindingsAreReported(t *testing.T) {
 		}()
 		app.Synth(nil)
 	}()
-	findings, err := stacks.ReadFindings(dir)
+	findings, err := assembly.ReadFindings(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

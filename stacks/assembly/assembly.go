@@ -1,4 +1,6 @@
-package stacks
+// Package assembly reads a synthesized cloud assembly (manifests, templates, cdk-nag and validation
+// findings) without the CDK itself, so that tools and tests that only read templates need not link it.
+package assembly
 
 import (
 	"cmp"
@@ -11,8 +13,8 @@ import (
 	"slices"
 )
 
-// SynthesizedStack is a stack artifact of a cloud assembly, read from its manifest.
-type SynthesizedStack struct {
+// Stack is a stack artifact of a cloud assembly, read from its manifest.
+type Stack struct {
 	ArtifactID   string // e.g. stgNetworkA1B2C3D4
 	DisplayName  string // e.g. stg/Network
 	StackName    string // e.g. editbay-stg-network
@@ -59,7 +61,7 @@ type manifest struct {
 // ReadStacks lists the stacks of the cloud assembly in dir and of every nested (stage) assembly,
 // sorted by display name. It fails if the assembly still needs context lookups: editbay answers every
 // lookup from its config, so a missing value means synth would call AWS.
-func ReadStacks(dir string) ([]SynthesizedStack, error) {
+func ReadStacks(dir string) ([]Stack, error) {
 	var m manifest
 	if err := readJSON(filepath.Join(dir, "manifest.json"), &m); err != nil {
 		return nil, err
@@ -67,7 +69,7 @@ func ReadStacks(dir string) ([]SynthesizedStack, error) {
 	if len(m.Missing) > 0 {
 		return nil, fmt.Errorf("%s needs context lookups (%s); every value must come from the config", dir, m.Missing[0].Key)
 	}
-	var out []SynthesizedStack
+	var out []Stack
 	for id, a := range m.Artifacts {
 		switch a.Type {
 		case "cdk:cloud-assembly":
@@ -77,7 +79,7 @@ func ReadStacks(dir string) ([]SynthesizedStack, error) {
 			}
 			out = append(out, nested...)
 		case "aws:cloudformation:stack":
-			s := SynthesizedStack{
+			s := Stack{
 				ArtifactID: id, DisplayName: a.DisplayName, StackName: a.Properties.StackName,
 				TemplateFile: filepath.Join(dir, a.Properties.TemplateFile), Environment: a.Environment,
 				Tags: a.Properties.Tags, TerminationProtection: a.Properties.TerminationProtection,
@@ -99,7 +101,7 @@ func ReadStacks(dir string) ([]SynthesizedStack, error) {
 			out = append(out, s)
 		}
 	}
-	slices.SortFunc(out, func(a, b SynthesizedStack) int { return cmp.Compare(a.DisplayName, b.DisplayName) })
+	slices.SortFunc(out, func(a, b Stack) int { return cmp.Compare(a.DisplayName, b.DisplayName) })
 	return out, nil
 }
 
