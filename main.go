@@ -19,14 +19,31 @@ import (
 
 	"github.com/editbay/editbay/config"
 	"github.com/editbay/editbay/stacks"
+	"github.com/editbay/editbay/stacks/assembly"
 )
 
-func main() {
-	os.Exit(run(os.Stderr))
+func main() { os.Exit(runApp()) }
+
+// runApp runs the app and stops the jsii runtime, returning the exit status.
+func runApp() int {
+	code := run(os.Stderr)
+	closeRuntime()
+	return code
+}
+
+// closeRuntime stops the jsii runtime's node process. jsii-runtime-go waits for that process twice,
+// from Close and from a watcher goroutine, and whichever loses prints "Runtime process exited
+// abnormally: waitid: no child processes", without a newline, into whatever is printed next. It
+// means nothing: the process has exited normally. Nothing else is written to stderr after this
+// point, so os.Stderr is pointed at the null device first, which silences that line alone.
+func closeRuntime() {
+	if null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
+		os.Stderr = null
+	}
+	jsii.Close()
 }
 
 func run(stderr io.Writer) int {
-	defer jsii.Close()
 	app := awscdk.NewApp(&awscdk.AppProps{AnalyticsReporting: jsii.Bool(false)})
 
 	outdir := *app.Outdir()
@@ -45,7 +62,7 @@ func run(stderr io.Writer) int {
 
 	stacks.BuildSelected(app, cfg, patterns)
 	synthErr := synth(app)
-	findings, err := stacks.ReadFindings(outdir)
+	findings, err := assembly.ReadFindings(outdir)
 	if len(findings) > 0 {
 		fmt.Fprintf(stderr, "editbay: %d unsuppressed cdk-nag or template validation finding(s):\n", len(findings))
 		for _, f := range findings {

@@ -12,7 +12,7 @@ import (
 // once, when it starts, so the CLI's variables must be there from the beginning.
 func TestMain(m *testing.M) {
 	if os.Getenv("EDITBAY_TEST_RUN_APP") == "1" {
-		os.Exit(run(os.Stderr))
+		os.Exit(runApp())
 	}
 	os.Exit(m.Run())
 }
