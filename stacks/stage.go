@@ -82,12 +82,18 @@ func NewEnvironmentStage(scope awsconstructs.Construct, id string, props *Enviro
 	return s
 }
 
+// untaggedTypes get no cost tags: CDK's resource spec gives them Tags, while CloudFormation's schemas
+// as cfn-lint 1.51 ships them refuse the property in every region. Neither costs anything, so leaving
+// them untagged deploys whichever is right.
+var untaggedTypes = []string{"AWS::ElasticLoadBalancingV2::Listener", "AWS::SSM::Association"}
+
 // tagAndCheck puts the cost tags on every resource of stage and adds both cdk-nag packs to it (CDK
 // carries neither from the app into a stage), and returns the tags for the stacks' own tags.
 func tagAndCheck(stage awscdk.Stage, tags map[string]string) map[string]*string {
 	stackTags := map[string]*string{}
+	untagged := &awscdk.TagProps{ExcludeResourceTypes: jsii.Strings(untaggedTypes...)}
 	for _, k := range slices.Sorted(maps.Keys(tags)) {
-		awscdk.Tags_Of(stage).Add(jsii.String(k), jsii.String(tags[k]), nil)
+		awscdk.Tags_Of(stage).Add(jsii.String(k), jsii.String(tags[k]), untagged)
 		stackTags[k] = jsii.String(tags[k])
 	}
 	awscdk.Aspects_Of(stage).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
