@@ -8,35 +8,96 @@ CDK := npx --no -- cdk
 export NPM_CONFIG_UPDATE_NOTIFIER := false
 export NPM_CONFIG_FUND := false
 export NPM_CONFIG_AUDIT := false
+# The CLI's hint to name a stack after a quiet synth of several: every stack is in a stage, so it lists none.
+QUIET := 2>&1 | { grep -v '^Supply a stack id' || true; }
 
 # CONFIG=path/to/file.yaml chooses another installation; unset, the embedded default is synthesized.
 CONFIG ?=
-CONTEXT := $(if $(CONFIG),-c config=$(CONFIG))
+# STAGES=prod (or 'stg,account-*') builds and checks only those stages (environments, account-<id>).
+STAGES ?=
+CONTEXT := $(if $(CONFIG),-c config=$(CONFIG)) $(if $(STAGES),-c stages='$(STAGES)')
+# STACKS selects the stacks deploy, diff-deployed and destroy act on, by CDK's stack paths
+# (<stage>/<Stack>, as `make ls` prints them): '**' is every stack of every stage.
+STACKS ?= **
+# OUT is where synth writes the cloud assembly that deploy, diff-deployed and destroy then use.
+OUT ?= cdk.out
 # DIFF_BASE=<git revision> makes `make diff` compare with that revision's goldens (e.g. origin/main).
 DIFF_BASE ?=
 
 GO_FILES = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')
 
-.PHONY: deps synth synth-isolated test snapshot diff bench clean
+.PHONY: deps synth synth-isolated ls deploy diff-deployed destroy lint test snapshot diff bench clean
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci
 
 deps: node_modules/.package-lock.json
-	go mod download
+	@go mod download
 
-## synth: synthesize every stack of every environment into cdk.out (fails on a bad config or a finding)
+## synth: synthesize every stack of every environment (or of STAGES) into OUT, default cdk.out; fails on
+## a bad config or a cdk-nag finding
 synth: deps
-	rm -rf cdk.out
-	$(CDK) synth --quiet $(CONTEXT)
-	@ls cdk.out/assembly-*/*.template.json
+	@rm -rf $(OUT)
+	$(CDK) synth --quiet $(CONTEXT) -o $(OUT) $(QUIET)
 
 ## synth-isolated: synth with no AWS variables, no HOME and no Go module downloads, as a proof that
 ## synthesis never reaches AWS or the network
 synth-isolated: deps
-	rm -rf cdk.out
+	@rm -rf cdk.out
 	env -i PATH="$$PATH" HOME= GOCACHE="$$(go env GOCACHE)" GOMODCACHE="$$(go env GOMODCACHE)" GOPROXY=off GOTOOLCHAIN=local \
 		NPM_CONFIG_CACHE="$$(mktemp -d)" NPM_CONFIG_UPDATE_NOTIFIER=false $(CDK) synth --quiet $(CONTEXT)
+
+## ls: the stack paths of the installation, with their CloudFormation stack names
+ls: deps
+	$(CDK) ls $(CONTEXT) '**'
+
+# selected fails unless STACKS selects a stack of the assembly in $(OUT): the CLI's destroy exits 0
+# when its selector matches nothing, and a typo should never look like success.
+define selected
+	@test -n "$$($(CDK) ls --app $(OUT) '$(STACKS)' 2>/dev/null)" || { \
+		echo "editbay: STACKS='$(STACKS)' selects no stack. Selectors are stack paths, <stage>/<Stack>:" >&2; \
+		$(CDK) ls --app $(OUT) '**' >&2; exit 1; }
+endef
+
+# with_credentials runs a CLI command that needs AWS credentials and, when it failed for want of
+# them, says what to set (the CLI's own message names no remedy).
+define with_credentials
+	@log=$$(mktemp); trap 'rm -f "$$log"' EXIT; echo '$(1)'; \
+	if ! $(1) 2>&1 | tee "$$log"; then \
+		if grep -qE 'Unable to resolve AWS account|no credentials have been configured|Could not load credentials|Unable to locate credentials|ExpiredToken|security token included in the request is (invalid|expired)' "$$log"; then \
+			echo "editbay: no usable AWS credentials. Set AWS_PROFILE to a profile of the target account (after 'aws sso login --profile <name>' for IAM Identity Center), or AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, then run again. Stacks whose environment names no account deploy to the credentials' account." >&2; \
+		fi; \
+		exit 1; \
+	fi
+endef
+
+## deploy: synthesize CONFIG, then deploy STACKS (default '**': every stack of every stage)
+deploy: synth
+	$(selected)
+	$(call with_credentials,$(CDK) deploy --app $(OUT) '$(STACKS)')
+
+## diff-deployed: CDK's diff of STACKS against the deployed stacks; fails without credentials
+diff-deployed: synth
+	$(selected)
+	$(call with_credentials,$(CDK) diff --app $(OUT) '$(STACKS)')
+
+## destroy: delete STACKS (asks first; production stacks need termination protection turned off)
+destroy: synth
+	$(selected)
+	$(call with_credentials,$(CDK) destroy --app $(OUT) '$(STACKS)')
+
+EXAMPLES := $(sort $(wildcard examples/*.yaml))
+
+## lint: AWS's cfn-lint over every template of the default config and of each example, each template
+## for its own region (ignored checks and their reasons: .cfnlintrc); synthesis also runs cdk-nag
+lint: deps
+	@command -v cfn-lint >/dev/null || { echo "make lint: cfn-lint is missing; install AWS's CloudFormation linter: pip install cfn-lint" >&2; exit 1; }
+	rm -rf cdk.out.lint
+	$(CDK) synth --quiet -o cdk.out.lint/default $(QUIET)
+	for example in $(EXAMPLES); do \
+		$(CDK) synth --quiet -c config=$$example -o cdk.out.lint/$$(basename $$example .yaml) $(QUIET); \
+	done
+	go run ./test/cfnlint cdk.out.lint/*
 
 ## test: vet, format check and every Go test (goldens compared, never rewritten)
 test:
@@ -68,4 +129,4 @@ bench:
 	go test ./test -run '^$$' -bench Synth -benchtime 5x -benchmem
 
 clean:
-	rm -rf cdk.out cdk.out.masked
+	rm -rf cdk.out cdk.out.masked cdk.out.lint
