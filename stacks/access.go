@@ -3,7 +3,6 @@ package stacks
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -131,7 +130,7 @@ func NewAccessStack(scope awsconstructs.Construct, id string, props *AccessStack
 		HostedZone:              zone,
 		InstanceType:            b.InstanceType,
 		MachineImage:            machineImage(b.Image),
-		UserData:                s.brokerUserData(b),
+		UserData:                s.brokerUserData(e),
 		MinCapacity:             b.MinCapacity,
 		MaxCapacity:             b.MaxCapacity,
 		VolumeSizeGiB:           b.VolumeSizeGiB,
@@ -157,7 +156,7 @@ func NewAccessStack(scope awsconstructs.Construct, id string, props *AccessStack
 		Protocols:          protocols,
 		InstanceType:       g.InstanceType,
 		MachineImage:       machineImage(g.Image),
-		UserData:           userData(g.Image, g.UserData),
+		UserData:           userData(g.Image, config.GatewayUserData(e)),
 		MinCapacity:        g.MinCapacity,
 		MaxCapacity:        g.MaxCapacity,
 		CpuTarget:          g.CpuTarget,
@@ -219,24 +218,18 @@ func NewAccessStack(scope awsconstructs.Construct, id string, props *AccessStack
 }
 
 // brokerUserData tells each broker where its database settings and workstation pools are, then runs
-// the configured commands (e.g. the broker software's installer).
-func (s *AccessStack) brokerUserData(b config.Broker) awsec2.UserData {
-	env := []string{
-		"EDITBAY_REGION=" + *s.Region(),
-		"EDITBAY_DATABASE_PARAMETER=" + *s.Database.Connection.ParameterName(),
-		"EDITBAY_POOLS=" + strings.Join(s.Workstations.PoolNames(), ","),
-		"EDITBAY_WORKSTATION_SECURITY_GROUP=" + *s.Workstations.SecurityGroup.SecurityGroupId(),
-		// Claims and releases go through the pool scaler, which keeps the assignments.
-		"EDITBAY_POOL_SCALER_FUNCTION=" + *s.PoolScaler.Function.Function.FunctionName(),
+// the configured commands (e.g. the broker software's installer); config composes the script.
+func (s *AccessStack) brokerUserData(e config.Environment) awsec2.UserData {
+	templates := map[string]string{}
+	for pool, lt := range s.Workstations.LaunchTemplates {
+		templates[pool] = *lt.LaunchTemplateId()
 	}
-	for _, pool := range s.Workstations.PoolNames() {
-		env = append(env, fmt.Sprintf("EDITBAY_LAUNCH_TEMPLATE_%s=%s", strings.ToUpper(strings.ReplaceAll(pool, "-", "_")), *s.Workstations.LaunchTemplates[pool].LaunchTemplateId()))
-	}
-	commands := []string{
-		"install -d -m 0755 /etc/editbay",
-		"cat > /etc/editbay/broker.env <<'EOF'\n" + strings.Join(env, "\n") + "\nEOF",
-	}
-	return userData(b.Image, append(commands, b.UserData...))
+	return userData(e.Access.Broker.Image, config.BrokerUserData(e, config.BrokerDeployValues{
+		DatabaseParameter:        *s.Database.Connection.ParameterName(),
+		WorkstationSecurityGroup: *s.Workstations.SecurityGroup.SecurityGroupId(),
+		PoolScalerFunction:       *s.PoolScaler.Function.Function.FunctionName(),
+		LaunchTemplates:          templates,
+	}))
 }
 
 func (s *AccessStack) outputs(e config.Environment, b config.Broker) {
