@@ -21,12 +21,12 @@ import (
 // AccessStackProps configures an AccessStack.
 type AccessStackProps struct {
 	awscdk.StackProps
-	// Environment is the validated config of the environment; its Access must be set. Required.
+	// Config is the validated installation, which names the resources that need a fixed name. Required.
+	Config *config.Config
+	// Environment is the one of Config.Environments this stack serves; its Access must be set. Required.
 	Environment config.Environment
 	// Vpc is the environment's network. Required.
 	Vpc awsec2.IVpc
-	// NamePrefix names resources that need a fixed name (<project>-<env>). Required.
-	NamePrefix string
 }
 
 // AccessStack is an environment's remote-access tier, the Leostream pattern: a broker cluster behind an
@@ -47,7 +47,7 @@ type AccessStack struct {
 
 // NewAccessStack creates the access tier of one environment from its config.
 func NewAccessStack(scope awsconstructs.Construct, id string, props *AccessStackProps) *AccessStack {
-	e, a := props.Environment, props.Environment.Access
+	cfg, e, a := props.Config, props.Environment, props.Environment.Access
 	s := &AccessStack{Stack: awscdk.NewStack(scope, &id, &props.StackProps)}
 	public := &awsec2.SubnetSelection{SubnetGroupName: jsii.String(ebc.SubnetGroupPublic)}
 	private := &awsec2.SubnetSelection{SubnetGroupName: jsii.String(ebc.SubnetGroupPrivate)}
@@ -71,7 +71,10 @@ func NewAccessStack(scope awsconstructs.Construct, id string, props *AccessStack
 		VpcSubnets:          isolated,
 		RotationSubnets:     private,
 		AvailabilityZones:   e.AvailabilityZones,
-		ClusterIdentifier:   props.NamePrefix + "-brokers",
+		ClusterIdentifier:   cfg.DatabaseClusterIdentifier(e),
+		ParameterName:       cfg.DatabaseParameterName(e),
+		LogGroupName:        cfg.DatabaseLogGroupName(e),
+		SecretName:          cfg.DatabaseSecretName(e),
 		EngineVersion:       a.Database.EngineVersion,
 		Serverless:          a.Database.Mode == config.DatabaseServerless,
 		InstanceClass:       a.Database.InstanceClass,
@@ -83,7 +86,9 @@ func NewAccessStack(scope awsconstructs.Construct, id string, props *AccessStack
 	})
 
 	pools := make([]ebc.WorkstationPool, len(a.Pools))
+	launchTemplates := map[string]string{}
 	for i, p := range a.Pools {
+		launchTemplates[p.Name] = cfg.LaunchTemplateName(e, p.Name)
 		pools[i] = ebc.WorkstationPool{
 			Name:           p.Name,
 			InstanceType:   p.InstanceType,
@@ -96,15 +101,16 @@ func NewAccessStack(scope awsconstructs.Construct, id string, props *AccessStack
 		}
 	}
 	s.Workstations = ebc.NewWorkstations(s.Stack, "Workstations", &ebc.WorkstationsProps{
-		Vpc:        props.Vpc,
-		VpcSubnets: private,
-		Pools:      pools,
-		NamePrefix: props.NamePrefix,
-		Retain:     e.Production,
+		Vpc:                 props.Vpc,
+		VpcSubnets:          private,
+		Pools:               pools,
+		NamePrefix:          cfg.EnvPrefix(e),
+		LaunchTemplateNames: launchTemplates,
+		Retain:              e.Production,
 	})
 	s.PoolScaler = ebc.NewPoolScaler(s.Stack, "PoolScaler", &ebc.PoolScalerProps{
 		Workstations:    s.Workstations,
-		PoolsFile:       poolsFile(props.NamePrefix, a.Pools),
+		PoolsFile:       poolsFile(cfg, e),
 		EncryptionKey:   opsKey,
 		IntervalMinutes: a.PoolScaler.IntervalMinutes,
 		DryRun:          a.PoolScaler.Mode == config.PoolScalerDryRun,
@@ -141,6 +147,7 @@ func NewAccessStack(scope awsconstructs.Construct, id string, props *AccessStack
 		Notifications:           s.Alarms.Topic,
 		WebAclLogsKey:           opsKey,
 		WebAclLogsRetentionDays: 365,
+		WebAclLogGroupName:      cfg.WebACLLogGroupName(e),
 		DeletionProtection:      e.Production,
 	})
 
@@ -189,7 +196,7 @@ func NewAccessStack(scope awsconstructs.Construct, id string, props *AccessStack
 			Edition:       d.Edition,
 			EncryptionKey: opsKey,
 		})
-		s.Directory.JoinInstances("JoinWorkstations", s.Workstations.Role, ebc.PoolTagKey, s.Workstations.PoolNames())
+		s.Directory.JoinInstances("JoinWorkstations", cfg.DirectoryJoinAssociationName(e), s.Workstations.Role, ebc.PoolTagKey, s.Workstations.PoolNames())
 		if r := d.Radius; r != nil {
 			ebc.NewDirectoryRadius(s.Stack, "DirectoryRadius", &ebc.DirectoryRadiusProps{
 				Directory:        s.Directory,
@@ -211,7 +218,7 @@ func NewAccessStack(scope awsconstructs.Construct, id string, props *AccessStack
 		Brokers:       s.Brokers,
 		Gateways:      s.Gateways,
 		Database:      s.Database,
-		DashboardName: props.NamePrefix + "-access",
+		DashboardName: cfg.AccessDashboardName(e),
 	})
 	s.outputs(e, b)
 	return s
@@ -284,10 +291,10 @@ func userData(img config.Image, commands []string) awsec2.UserData {
 }
 
 // poolsFile is the pool scaler's settings file: every pool with its launch template's name.
-func poolsFile(prefix string, pools []config.Pool) []byte {
+func poolsFile(cfg *config.Config, e config.Environment) []byte {
 	f := config.PoolScalerFile{}
-	for _, p := range pools {
-		f.Pools = append(f.Pools, p.ScalerSettings(ebc.LaunchTemplateName(prefix, p.Name)))
+	for _, p := range e.Access.Pools {
+		f.Pools = append(f.Pools, p.ScalerSettings(cfg.LaunchTemplateName(e, p.Name)))
 	}
 	b, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
