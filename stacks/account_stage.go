@@ -27,7 +27,7 @@ type AccountStage struct {
 type AccountStageProps struct {
 	// Config is the validated installation. Required.
 	Config *config.Config
-	// Account is the one of Config.Accounts() this stage deploys. Required.
+	// Account is the one of Config.GovernedAccounts() this stage deploys. Required.
 	Account config.Account
 }
 
@@ -131,10 +131,11 @@ func governanceNames(cfg *config.Config, a config.Account) GovernanceNames {
 	}
 }
 
-// BuildAccounts adds a stage per account of cfg to app.
+// BuildAccounts adds a stage per governed account of cfg to app: none when governance is disabled,
+// and none for governance.excludedAccounts.
 func BuildAccounts(app awscdk.App, cfg *config.Config) []*AccountStage {
 	var stages []*AccountStage
-	for _, a := range cfg.Accounts() {
+	for _, a := range cfg.GovernedAccounts() {
 		stages = append(stages, NewAccountStage(app, a.StageName(), &AccountStageProps{Config: cfg, Account: a}))
 	}
 	return stages
