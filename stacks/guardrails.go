@@ -102,7 +102,7 @@ func NewGuardrailsStack(scope awsconstructs.Construct, id string, props *Guardra
 		RuleNames:                ruleNames,
 		OutsideRegionsFilterName: cfg.OutsideRegionsFilterName(),
 		SecurityGroupRules:       sgRules,
-		ComplianceRulePrefix:     cfg.Project + "-",
+		ComplianceRulePrefix:     config.ConfigRulePrefix(cfg.Project),
 		AllowedRegions:           props.AllowedRegions,
 		RecorderCheckMinutes:     g.Remediation.RecorderCheckMinutes,
 		DryRun:                   g.Remediation.Mode == config.RemediationDryRun,
