@@ -286,8 +286,12 @@ func ConfigRuleName(project, identifier string) string {
 	if !ok {
 		name = strings.ToLower(strings.ReplaceAll(identifier, "_", "-"))
 	}
-	return project + "-" + name
+	return ConfigRulePrefix(project) + name
 }
+
+// ConfigRulePrefix starts the name of every Config rule editbay deploys (ConfigRuleName), by which the
+// guardrails count the compliance changes of editbay's rules only.
+func ConfigRulePrefix(project string) string { return project + "-" }
 
 // AccountRules are managed rules that evaluate the account rather than a region's resources (IAM, the
 // multi-region trail); they are deployed in the home region only, so each finding is reported once.

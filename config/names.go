@@ -271,7 +271,9 @@ func (c *Config) GuardPrefix() string { return c.Project + "-guard" }
 // GuardRuleName names a guardrail EventBridge rule (one of GuardRules).
 func (c *Config) GuardRuleName(rule string) string { return c.GuardPrefix() + "-" + rule }
 
-// GuardRules are the EventBridge rules of the guardrail functions (constructs/guardrail_functions.go).
+// GuardRules are the EventBridge rules of the guardrail functions (constructs/guardrail_functions.go),
+// which the guardrails stack names by GuardRuleName: the construct panics on a rule missing here, and
+// stacks' governance test fails on a rule here it does not make.
 var GuardRules = []string{
 	"trail-change", "flow-logs-deleted", "compliance-change", "sg-change", "sg-noncompliant",
 	"recorder-change", "recorder-check", "mfa-removed", "signin-without-mfa", "root-activity",
@@ -295,8 +297,8 @@ const GlobalEventsRegion = "us-east-1"
 // GlobalEventsRegion's events home: only when none of its regions is GlobalEventsRegion.
 func (a Account) ForwardsGlobalEvents() bool { return !slices.Contains(a.Regions, GlobalEventsRegion) }
 
-// ForwardedEvents are the sign-in security events forwarded from us-east-1
-// (constructs.SignInSecurityPatterns).
+// ForwardedEvents are the sign-in security events forwarded from us-east-1: the keys of
+// constructs.SignInSecurityPatterns, or the global-events stack panics.
 var ForwardedEvents = []string{"mfa-removed", "signin-without-mfa", "root-activity"}
 
 // GuardrailsDashboardName names the guardrails dashboard of a region.

@@ -178,32 +178,25 @@ const (
 	functionNameMaxLen = 64
 )
 
-// brokerUserDataBytes is the size of the brokers' user data: the script stacks/access.go
-// (brokerUserData) writes before access.broker.userData, measured by building it here with each
-// deploy-time value at its longest, then the configured commands, one per line after CDK's
-// "#!/bin/bash". It must stay in step with brokerUserData; the template tests compare the two.
+// userDataBytes is the size of user data made of commands: CDK writes "#!/bin/bash" and then one
+// command a line.
+func userDataBytes(commands []string) int {
+	return len(strings.Join(append([]string{"#!/bin/bash"}, commands...), "\n"))
+}
+
+// brokerUserDataBytes is the size of the brokers' user data, composed by BrokerUserData with each
+// deploy-time value at its longest.
 func brokerUserDataBytes(c *Config, e Environment) int {
-	a := e.Access
-	pools := make([]string, len(a.Pools))
-	for i, p := range a.Pools {
-		pools[i] = p.Name
+	v := BrokerDeployValues{
+		DatabaseParameter:        c.DatabaseParameterName(e),
+		WorkstationSecurityGroup: strings.Repeat("x", resourceIDLen),
+		PoolScalerFunction:       strings.Repeat("x", functionNameMaxLen),
+		LaunchTemplates:          map[string]string{},
 	}
-	env := []string{
-		"EDITBAY_REGION=" + e.Region,
-		"EDITBAY_DATABASE_PARAMETER=" + c.DatabaseParameterName(e),
-		"EDITBAY_POOLS=" + strings.Join(pools, ","),
-		"EDITBAY_WORKSTATION_SECURITY_GROUP=" + strings.Repeat("x", resourceIDLen),
-		"EDITBAY_POOL_SCALER_FUNCTION=" + strings.Repeat("x", functionNameMaxLen),
+	for _, p := range e.Access.Pools {
+		v.LaunchTemplates[p.Name] = strings.Repeat("x", resourceIDLen)
 	}
-	for _, pool := range pools {
-		env = append(env, "EDITBAY_LAUNCH_TEMPLATE_"+strings.ToUpper(strings.ReplaceAll(pool, "-", "_"))+"="+strings.Repeat("x", resourceIDLen))
-	}
-	lines := append([]string{
-		"#!/bin/bash",
-		"install -d -m 0755 /etc/editbay",
-		"cat > /etc/editbay/broker.env <<'EOF'\n" + strings.Join(env, "\n") + "\nEOF",
-	}, a.Broker.UserData...)
-	return len(strings.Join(lines, "\n"))
+	return userDataBytes(BrokerUserData(e, v))
 }
 
 // checkUserData reports broker and gateway user data EC2 would refuse, counting editbay's own script.
@@ -213,7 +206,7 @@ func checkUserData(c *Config, e Environment, p string, ps *Problems) {
 		bytes int
 	}{
 		{"broker", brokerUserDataBytes(c, e)},
-		{"gateway", len(strings.Join(append([]string{"#!/bin/bash"}, e.Access.Gateway.UserData...), "\n"))},
+		{"gateway", userDataBytes(GatewayUserData(e))},
 	} {
 		if server.bytes > maxUserDataBytes {
 			ps.add(p+"."+server.key+".userData", "the %ss' user data would have %d bytes with editbay's own lines, over EC2's limit of %d; move the commands into a script the image or an S3 object holds", server.key, server.bytes, maxUserDataBytes)

@@ -47,19 +47,22 @@ type BrokerClusterProps struct {
 	// default: none; validation records and the alias are added by hand
 	HostedZone awsroute53.IHostedZone
 	// InstanceType, MachineImage, UserData, MinCapacity, MaxCapacity, VolumeSizeGiB: see ServerGroupProps.
-	InstanceType                string
-	MachineImage                awsec2.IMachineImage
-	UserData                    awsec2.UserData
-	MinCapacity, MaxCapacity    int
-	VolumeSizeGiB               int
-	ScaleOn                     BrokerScaling // default: BrokerScalingCPU
-	ScaleTarget                 int           // default: 60 (percent CPU) or 1000 (requests per minute)
-	HealthCheckPath             string        // default: /
-	AccessLogs                  awss3.IBucket // receives the load balancer's access logs. Required.
-	Notifications               awssns.ITopic // receives the group's scaling events. Required.
-	WebAclLogsKey               awskms.IKey   // encrypts the web ACL's logs. Required.
-	WebAclLogsRetentionDays     int           // default: 365
-	RequestsPerFiveMinutesPerIP int           // rate limit per client address; default: 2000
+	InstanceType             string
+	MachineImage             awsec2.IMachineImage
+	UserData                 awsec2.UserData
+	MinCapacity, MaxCapacity int
+	VolumeSizeGiB            int
+	ScaleOn                  BrokerScaling // default: BrokerScalingCPU
+	ScaleTarget              int           // default: 60 (percent CPU) or 1000 (requests per minute)
+	HealthCheckPath          string        // default: /
+	AccessLogs               awss3.IBucket // receives the load balancer's access logs. Required.
+	Notifications            awssns.ITopic // receives the group's scaling events. Required.
+	WebAclLogsKey            awskms.IKey   // encrypts the web ACL's logs. Required.
+	WebAclLogsRetentionDays  int           // default: 365
+	// WebAclLogGroupName names the web ACL's log group; WAF writes only to groups named aws-waf-logs-*.
+	// default: aws-waf-logs-<stack name>-<construct ID>
+	WebAclLogGroupName          string
+	RequestsPerFiveMinutesPerIP int // rate limit per client address; default: 2000
 	// DeletionProtection keeps the load balancer from being deleted until it is turned off.
 	// default: false
 	DeletionProtection bool
@@ -243,7 +246,10 @@ func (b *BrokerCluster) webAcl(p BrokerClusterProps) {
 	})
 	// WAF writes only to log groups whose name starts with aws-waf-logs-.
 	stack := awscdk.Stack_Of(b.Construct)
-	name := fmt.Sprintf("aws-waf-logs-%s-%s", *stack.StackName(), *b.Node().Id())
+	name := p.WebAclLogGroupName
+	if name == "" {
+		name = fmt.Sprintf("aws-waf-logs-%s-%s", *stack.StackName(), *b.Node().Id())
+	}
 	logs := NewLogGroup(b.Construct, "WebAclLogs", &LogGroupProps{
 		EncryptionKey: p.WebAclLogsKey,
 		RetentionDays: p.WebAclLogsRetentionDays,

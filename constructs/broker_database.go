@@ -24,7 +24,7 @@ type BrokerDatabaseProps struct {
 	RotationSubnets *awsec2.SubnetSelection
 	// AvailabilityZones places the writer in the first zone and the reader in the second. Required (2+).
 	AvailabilityZones []string
-	// ClusterIdentifier names the cluster, and so its log group. Required.
+	// ClusterIdentifier names the cluster, and by default its log group, secret and parameter. Required.
 	ClusterIdentifier string
 	// EngineVersion is the Aurora PostgreSQL version, "major.minor".
 	// default: 16.11 (config.Database has the same default)
@@ -52,6 +52,13 @@ type BrokerDatabaseProps struct {
 	// ParameterName is the SSM parameter that tells clients where the database is.
 	// default: /<ClusterIdentifier>/connection
 	ParameterName string
+	// LogGroupName is the log group RDS exports the PostgreSQL log to; RDS fixes it by the cluster
+	// identifier, so it is created first to get encryption and retention.
+	// default: /aws/rds/cluster/<ClusterIdentifier>/postgresql
+	LogGroupName string
+	// SecretName names the master user's secret.
+	// default: <ClusterIdentifier>/master
+	SecretName string
 }
 
 // BrokerDatabase is an Aurora PostgreSQL cluster for the connection brokers: a writer and a reader in
@@ -91,6 +98,12 @@ func NewBrokerDatabase(scope awsconstructs.Construct, id string, props *BrokerDa
 	if p.ParameterName == "" {
 		p.ParameterName = "/" + p.ClusterIdentifier + "/connection"
 	}
+	if p.LogGroupName == "" {
+		p.LogGroupName = "/aws/rds/cluster/" + p.ClusterIdentifier + "/postgresql"
+	}
+	if p.SecretName == "" {
+		p.SecretName = p.ClusterIdentifier + "/master"
+	}
 	removal, keep := awscdk.RemovalPolicy_DESTROY, awscdk.RemovalPolicy_DESTROY
 	if p.Production {
 		removal, keep = awscdk.RemovalPolicy_SNAPSHOT, awscdk.RemovalPolicy_RETAIN
@@ -108,7 +121,7 @@ func NewBrokerDatabase(scope awsconstructs.Construct, id string, props *BrokerDa
 	logs := NewLogGroup(c, "PostgresqlLogs", &LogGroupProps{
 		EncryptionKey: d.Key,
 		RetentionDays: p.LogRetentionDays,
-		LogGroupName:  "/aws/rds/cluster/" + p.ClusterIdentifier + "/postgresql",
+		LogGroupName:  p.LogGroupName,
 		Retain:        p.Production,
 	})
 
@@ -141,7 +154,7 @@ func NewBrokerDatabase(scope awsconstructs.Construct, id string, props *BrokerDa
 		Readers:           &[]awsrds.IClusterInstance{instance("Reader", p.AvailabilityZones[1], false)},
 		Credentials: awsrds.Credentials_FromGeneratedSecret(jsii.String(brokerDatabaseUser), &awsrds.CredentialsBaseOptions{
 			EncryptionKey: d.Key,
-			SecretName:    jsii.String(p.ClusterIdentifier + "/master"),
+			SecretName:    &p.SecretName,
 		}),
 		DefaultDatabaseName:             jsii.String(brokerDatabaseName),
 		Port:                            jsii.Number(brokerDatabasePort),

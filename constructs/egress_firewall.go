@@ -21,9 +21,22 @@ import (
 
 // EgressFirewallProps configures an EgressFirewall.
 type EgressFirewallProps struct {
-	// Name prefixes the firewalls', policy's and rule groups' names (unique per account and region),
-	// e.g. "editbay-prod". Required.
+	// Name prefixes the default names of the firewalls, policy, rule groups and dashboard (unique per
+	// account and region), e.g. "editbay-prod", and titles the alarm topic. Required.
 	Name string
+	// AllowListName and RawRulesName name the rule groups. A group's capacity is fixed at creation, so
+	// its name should hold Capacity: a new capacity then makes a new group instead of a failed update.
+	// default: <Name>-allow-list-<Capacity> and <Name>-raw-rules-<Capacity>
+	AllowListName, RawRulesName string
+	// PolicyName names the firewall policy.
+	// default: <Name>-egress
+	PolicyName string
+	// FirewallNames name the firewalls, by zone.
+	// default: <Name>-egress-<zone letter> for a zone not listed
+	FirewallNames map[string]string
+	// DashboardName names the dashboard.
+	// default: <Name>-egress
+	DashboardName string
 	// Vpc the firewall guards. Required.
 	Vpc awsec2.IVpc
 	// FirewallSubnets hold the endpoints, one subnet per zone. Required.
@@ -104,6 +117,18 @@ func NewEgressFirewall(scope awsconstructs.Construct, id string, props *EgressFi
 	p.Capacity = orDefault(p.Capacity, 1000)
 	p.LogRetentionDays = orDefault(p.LogRetentionDays, 365)
 	p.DropAlarmThreshold = orDefault(p.DropAlarmThreshold, 100)
+	if p.AllowListName == "" {
+		p.AllowListName = fmt.Sprintf("%s-allow-list-%d", p.Name, p.Capacity)
+	}
+	if p.RawRulesName == "" {
+		p.RawRulesName = fmt.Sprintf("%s-raw-rules-%d", p.Name, p.Capacity)
+	}
+	if p.PolicyName == "" {
+		p.PolicyName = p.Name + "-egress"
+	}
+	if p.DashboardName == "" {
+		p.DashboardName = p.Name + "-egress"
+	}
 	f := &EgressFirewall{
 		Construct:   awsconstructs.NewConstruct(scope, &id),
 		Firewalls:   map[string]awsnetworkfirewall.CfnFirewall{},
@@ -112,7 +137,7 @@ func NewEgressFirewall(scope awsconstructs.Construct, id string, props *EgressFi
 	stack := awscdk.Stack_Of(f.Construct)
 
 	f.AllowList = awsnetworkfirewall.NewCfnRuleGroup(f.Construct, jsii.String("AllowList"), &awsnetworkfirewall.CfnRuleGroupProps{
-		RuleGroupName: jsii.String(fmt.Sprintf("%s-allow-list-%d", p.Name, p.Capacity)),
+		RuleGroupName: &p.AllowListName,
 		Type:          jsii.String("STATEFUL"),
 		Capacity:      jsii.Number(float64(p.Capacity)),
 		Description:   jsii.String("editbay egress allow-lists, generated from the config"),
@@ -133,7 +158,7 @@ func NewEgressFirewall(scope awsconstructs.Construct, id string, props *EgressFi
 	}
 	if strings.TrimSpace(p.RawRules) != "" {
 		raw := awsnetworkfirewall.NewCfnRuleGroup(f.Construct, jsii.String("RawRules"), &awsnetworkfirewall.CfnRuleGroupProps{
-			RuleGroupName: jsii.String(fmt.Sprintf("%s-raw-rules-%d", p.Name, p.Capacity)),
+			RuleGroupName: &p.RawRulesName,
 			Type:          jsii.String("STATEFUL"),
 			Capacity:      jsii.Number(float64(p.Capacity)),
 			Description:   jsii.String("editbay expert Suricata rules from egress.rulesFile"),
@@ -147,7 +172,7 @@ func NewEgressFirewall(scope awsconstructs.Construct, id string, props *EgressFi
 	refs = append(refs, &awsnetworkfirewall.CfnFirewallPolicy_StatefulRuleGroupReferenceProperty{ResourceArn: f.AllowList.AttrRuleGroupArn(), Priority: jsii.Number(200)})
 
 	f.Policy = awsnetworkfirewall.NewCfnFirewallPolicy(f.Construct, jsii.String("Policy"), &awsnetworkfirewall.CfnFirewallPolicyProps{
-		FirewallPolicyName: jsii.String(p.Name + "-egress"),
+		FirewallPolicyName: &p.PolicyName,
 		Description:        jsii.String("editbay egress: strict order, default drop and alert for established flows"),
 		FirewallPolicy: &awsnetworkfirewall.CfnFirewallPolicy_FirewallPolicyProperty{
 			// Every packet goes to the stateful engine; the stateless engine decides nothing.
@@ -170,8 +195,12 @@ func NewEgressFirewall(scope awsconstructs.Construct, id string, props *EgressFi
 		az := *s.AvailabilityZone()
 		f.zones = append(f.zones, az)
 		suffix := zoneSuffix(az)
+		name := p.FirewallNames[az]
+		if name == "" {
+			name = fmt.Sprintf("%s-egress-%s", p.Name, suffix)
+		}
 		fw := awsnetworkfirewall.NewCfnFirewall(f.Construct, jsii.String("Firewall"+strings.ToUpper(suffix)), &awsnetworkfirewall.CfnFirewallProps{
-			FirewallName:           jsii.String(fmt.Sprintf("%s-egress-%s", p.Name, suffix)),
+			FirewallName:           &name,
 			Description:            jsii.String("editbay egress firewall of " + az),
 			FirewallPolicyArn:      f.Policy.AttrFirewallPolicyArn(),
 			VpcId:                  p.Vpc.VpcId(),
@@ -338,7 +367,7 @@ func (f *EgressFirewall) monitor(stack awscdk.Stack, p EgressFirewallProps) {
 	f.DropAlarm.AddOkAction(awscloudwatchactions.NewSnsAction(f.AlarmTopic))
 
 	f.Dashboard = awscloudwatch.NewDashboard(f.Construct, jsii.String("Dashboard"), &awscloudwatch.DashboardProps{
-		DashboardName: jsii.String(p.Name + "-egress"),
+		DashboardName: &p.DashboardName,
 	})
 	f.Dashboard.AddWidgets(
 		awscloudwatch.NewLogQueryWidget(&awscloudwatch.LogQueryWidgetProps{

@@ -36,8 +36,15 @@ type GuardrailFunctionsProps struct {
 	Recorder *ConfigRecorder
 	// Trail is the account's audit trail. Required.
 	Trail AuditTrailRef
-	// NamePrefix names the EventBridge rules <NamePrefix>-<rule>. Required.
+	// NamePrefix prefixes the default names of the EventBridge rules and the subscription filter. Required.
 	NamePrefix string
+	// RuleNames name the EventBridge rules, by their short name (the keys of Rules, e.g. "sg-change").
+	// When set, it must name every rule the functions get.
+	// default: <NamePrefix>-<rule> for every rule
+	RuleNames map[string]string
+	// OutsideRegionsFilterName names the subscription filter of calls outside AllowedRegions.
+	// default: <NamePrefix>-outside-allowed-regions
+	OutsideRegionsFilterName string
 	// SecurityGroupRules are the Config rules whose NON_COMPLIANT security groups are fixed.
 	// default: none (API-call events still trigger the fix)
 	SecurityGroupRules []string
@@ -72,6 +79,9 @@ type GuardrailFunctions struct {
 	SecurityGroupFix, RecorderGuard, TrailTriage *GoFunction
 	// Rules are the EventBridge rules by their short name (e.g. "sg-change").
 	Rules map[string]awsevents.Rule
+
+	ruleNames  map[string]string
+	namePrefix string
 }
 
 // Detail types of the events the rules match.
@@ -91,8 +101,11 @@ func NewGuardrailFunctions(scope awsconstructs.Construct, id string, props *Guar
 	if p.ComplianceRulePrefix == "" {
 		p.ComplianceRulePrefix = p.NamePrefix + "-"
 	}
+	if p.OutsideRegionsFilterName == "" {
+		p.OutsideRegionsFilterName = p.NamePrefix + "-outside-allowed-regions"
+	}
 	c := awsconstructs.NewConstruct(scope, &id)
-	g := &GuardrailFunctions{Construct: c, Rules: map[string]awsevents.Rule{}}
+	g := &GuardrailFunctions{Construct: c, Rules: map[string]awsevents.Rule{}, ruleNames: p.RuleNames, namePrefix: p.NamePrefix}
 	stack := awscdk.Stack_Of(c)
 	topicArn := *p.AlertTopic.TopicArn()
 	newFunction := func(cid, entry, description string, env map[string]string) *GoFunction {
@@ -130,7 +143,7 @@ func NewGuardrailFunctions(scope awsconstructs.Construct, id string, props *Guar
 	g.rule("sg-change", "A security group's ingress was added or changed", g.SecurityGroupFix, &awsevents.EventPattern{
 		Source: jsii.Strings("aws.ec2"), DetailType: jsii.Strings(detailAPICall),
 		Detail: &map[string]any{"eventSource": []string{"ec2.amazonaws.com"}, "eventName": []string{"AuthorizeSecurityGroupIngress", "ModifySecurityGroupRules"}},
-	}, p.NamePrefix)
+	})
 	if len(p.SecurityGroupRules) > 0 {
 		g.rule("sg-noncompliant", "AWS Config found a security group open to the world", g.SecurityGroupFix, &awsevents.EventPattern{
 			Source: jsii.Strings("aws.config"), DetailType: jsii.Strings(detailConfig),
@@ -138,7 +151,7 @@ func NewGuardrailFunctions(scope awsconstructs.Construct, id string, props *Guar
 				"configRuleName": p.SecurityGroupRules, "resourceType": []string{"AWS::EC2::SecurityGroup"},
 				"newEvaluationResult": map[string]any{"complianceType": []string{"NON_COMPLIANT"}},
 			},
-		}, p.NamePrefix)
+		})
 	}
 
 	rec := p.Recorder
@@ -160,9 +173,9 @@ func NewGuardrailFunctions(scope awsconstructs.Construct, id string, props *Guar
 	g.rule("recorder-change", "Someone stopped the Config recorder or deleted its delivery channel", g.RecorderGuard, &awsevents.EventPattern{
 		Source: jsii.Strings("aws.config"), DetailType: jsii.Strings(detailAPICall),
 		Detail: &map[string]any{"eventSource": []string{"config.amazonaws.com"}, "eventName": []string{"StopConfigurationRecorder", "DeleteDeliveryChannel", "DeleteConfigurationRecorder"}},
-	}, p.NamePrefix)
+	})
 	schedule := awsevents.NewRule(c, jsii.String("Rule-recorder-check"), &awsevents.RuleProps{
-		RuleName:    jsii.String(p.NamePrefix + "-recorder-check"),
+		RuleName:    jsii.String(g.ruleName("recorder-check")),
 		Description: jsii.String("Backstop: checks that AWS Config records, in case an event was not delivered"),
 		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(float64(p.RecorderCheckMinutes)))),
 	})
@@ -199,14 +212,14 @@ func NewGuardrailFunctions(scope awsconstructs.Construct, id string, props *Guar
 			Detail: &map[string]any{"configRuleName": []any{map[string]any{"prefix": p.ComplianceRulePrefix}}},
 		}},
 	} {
-		g.rule(r.name, r.description, g.TrailTriage, r.pattern, p.NamePrefix)
+		g.rule(r.name, r.description, g.TrailTriage, r.pattern)
 	}
 	for name, r := range SignInSecurityPatterns() {
-		g.rule(name, "Sign-in security: "+name, g.TrailTriage, r, p.NamePrefix)
+		g.rule(name, "Sign-in security: "+name, g.TrailTriage, r)
 	}
 	if env["ALLOWED_REGIONS"] != "" {
 		awslogs.NewSubscriptionFilter(c, jsii.String("OutsideAllowedRegions"), &awslogs.SubscriptionFilterProps{
-			FilterName:    jsii.String(p.NamePrefix + "-outside-allowed-regions"),
+			FilterName:    &p.OutsideRegionsFilterName,
 			LogGroup:      awslogs.LogGroup_FromLogGroupName(c, jsii.String("TrailLogGroup"), &p.Trail.LogGroupName),
 			Destination:   awslogsdestinations.NewLambdaDestination(g.TrailTriage.Function, nil),
 			FilterPattern: awslogs.FilterPattern_Literal(jsii.String(OutsideRegionsFilter(p.AllowedRegions))),
@@ -244,9 +257,21 @@ func OutsideRegionsFilter(regions []string) string {
 	return "{ " + strings.Join(terms, " && ") + " }"
 }
 
-func (g *GuardrailFunctions) rule(name, description string, f *GoFunction, pattern *awsevents.EventPattern, prefix string) {
+// ruleName is the physical name of the rule called name: from RuleNames, or the default.
+func (g *GuardrailFunctions) ruleName(name string) string {
+	if g.ruleNames == nil {
+		return g.namePrefix + "-" + name
+	}
+	n, ok := g.ruleNames[name]
+	if !ok {
+		panic(fmt.Sprintf("NewGuardrailFunctions: RuleNames has no name for the rule %q", name))
+	}
+	return n
+}
+
+func (g *GuardrailFunctions) rule(name, description string, f *GoFunction, pattern *awsevents.EventPattern) {
 	r := awsevents.NewRule(g.Construct, jsii.String("Rule-"+name), &awsevents.RuleProps{
-		RuleName:     jsii.String(prefix + "-" + name),
+		RuleName:     jsii.String(g.ruleName(name)),
 		Description:  jsii.String(description),
 		EventPattern: pattern,
 	})

@@ -85,9 +85,12 @@ func NewManagedDirectory(scope awsconstructs.Construct, id string, props *Manage
 
 // JoinInstances joins every instance whose tag key has one of values to the directory, through the
 // AWS-JoinDirectoryServiceDomain document, and lets role (the instances' role) create their computer
-// accounts.
-func (d *ManagedDirectory) JoinInstances(id string, role awsiam.IRole, tagKey string, values []string) awsssm.CfnAssociation {
+// accounts. associationName names the SSM association; empty, it is <stack name>-<id>.
+func (d *ManagedDirectory) JoinInstances(id, associationName string, role awsiam.IRole, tagKey string, values []string) awsssm.CfnAssociation {
 	stack := awscdk.Stack_Of(d.Construct)
+	if associationName == "" {
+		associationName = *stack.StackName() + "-" + id
+	}
 	role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:     jsii.String("JoinManagedDirectory"),
 		Actions: jsii.Strings("ds:CreateComputer"),
@@ -108,7 +111,7 @@ func (d *ManagedDirectory) JoinInstances(id string, role awsiam.IRole, tagKey st
 	}}, jsii.Bool(true))
 	return awsssm.NewCfnAssociation(d.Construct, &id, &awsssm.CfnAssociationProps{
 		Name:            jsii.String("AWS-JoinDirectoryServiceDomain"),
-		AssociationName: jsii.String(*stack.StackName() + "-" + id),
+		AssociationName: &associationName,
 		Parameters: map[string]any{
 			"directoryId":    []any{d.Directory.Ref()},
 			"directoryName":  []string{d.name},

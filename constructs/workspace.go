@@ -18,8 +18,13 @@ import (
 
 // WorkspaceProps configures a Workspace.
 type WorkspaceProps struct {
-	// Name prefixes the fleet, stack and image builder names, e.g. "editbay-prod". Required.
+	// Name prefixes the default names of the fleet, stack, scaling policy and image builder, e.g.
+	// "editbay-prod". Required.
 	Name string
+	// FleetName, StackName, ScalingPolicyName and ImageBuilderName name the AppStream fleet and stack,
+	// the fleet's target-tracking policy and the image builder.
+	// default: <Name>-fleet, <Name>-workspace, <Name>-capacity-utilization and <Name>-image-builder
+	FleetName, StackName, ScalingPolicyName, ImageBuilderName string
 	// Vpc and Subnets place the fleet; the subnets must egress only through the firewall. Required.
 	Vpc     awsec2.IVpc
 	Subnets []awsec2.ISubnet
@@ -127,6 +132,10 @@ func NewWorkspace(scope awsconstructs.Construct, id string, props *WorkspaceProp
 	p.FederationSessionHours = orDefault(p.FederationSessionHours, 1)
 	p.ImageBuilderImage = orDefaultString(p.ImageBuilderImage, p.Image)
 	p.ImageBuilderInstanceType = orDefaultString(p.ImageBuilderInstanceType, "stream.standard.medium")
+	p.FleetName = orDefaultString(p.FleetName, p.Name+"-fleet")
+	p.StackName = orDefaultString(p.StackName, p.Name+"-workspace")
+	p.ScalingPolicyName = orDefaultString(p.ScalingPolicyName, p.Name+"-capacity-utilization")
+	p.ImageBuilderName = orDefaultString(p.ImageBuilderName, p.Name+"-image-builder")
 
 	w := &Workspace{Construct: awsconstructs.NewConstruct(scope, &id)}
 	stack := awscdk.Stack_Of(w.Construct)
@@ -165,7 +174,7 @@ func NewWorkspace(scope awsconstructs.Construct, id string, props *WorkspaceProp
 		subnetIDs[i] = s.SubnetId()
 	}
 	fleetProps := &awsappstream.CfnFleetProps{
-		Name:                           jsii.String(p.Name + "-fleet"),
+		Name:                           &p.FleetName,
 		Description:                    jsii.String("editbay confidential workspace fleet"),
 		InstanceType:                   jsii.String(p.InstanceType),
 		FleetType:                      jsii.String(p.FleetType),
@@ -254,7 +263,7 @@ func (w *Workspace) stack(p WorkspaceProps) {
 		return jsii.String("DISABLED")
 	}
 	props := &awsappstream.CfnStackProps{
-		Name:        jsii.String(p.Name + "-workspace"),
+		Name:        &p.StackName,
 		Description: jsii.String("editbay confidential workspace"),
 		UserSettings: &[]any{
 			&awsappstream.CfnStack_UserSettingProperty{Action: jsii.String("CLIPBOARD_COPY_FROM_LOCAL_DEVICE"), Permission: perm(true)},
@@ -330,7 +339,7 @@ func (w *Workspace) scaling(p WorkspaceProps) {
 	w.ScalableTarget = awsapplicationautoscaling.NewCfnScalableTarget(w.Construct, jsii.String("ScalableTarget"), props)
 	w.ScalableTarget.Node().AddDependency(w.Fleet)
 	awsapplicationautoscaling.NewCfnScalingPolicy(w.Construct, jsii.String("TargetTracking"), &awsapplicationautoscaling.CfnScalingPolicyProps{
-		PolicyName:      jsii.String(p.Name + "-capacity-utilization"),
+		PolicyName:      &p.ScalingPolicyName,
 		PolicyType:      jsii.String("TargetTrackingScaling"),
 		ScalingTargetId: w.ScalableTarget.Ref(),
 		TargetTrackingScalingPolicyConfiguration: &awsapplicationautoscaling.CfnScalingPolicy_TargetTrackingScalingPolicyConfigurationProperty{
@@ -411,7 +420,7 @@ func (w *Workspace) imageBuilder(p WorkspaceProps, subnetIDs []*string) {
 			AppliesTo: &[]any{jsii.String(fmt.Sprintf("Resource::<%s.Arn>/session-scripts/*", *awscdk.Stack_Of(w.Construct).GetLogicalId(w.AssetsBucket.Node().DefaultChild().(awss3.CfnBucket))))}},
 	}, jsii.Bool(false))
 	props := &awsappstream.CfnImageBuilderProps{
-		Name:                        jsii.String(p.Name + "-image-builder"),
+		Name:                        &p.ImageBuilderName,
 		Description:                 jsii.String("editbay image builder: bake the session scripts into the workspace image"),
 		InstanceType:                jsii.String(p.ImageBuilderInstanceType),
 		VpcConfig:                   &awsappstream.CfnImageBuilder_VpcConfigProperty{SubnetIds: &[]*string{subnetIDs[0]}, SecurityGroupIds: &[]*string{w.SecurityGroup.SecurityGroupId()}},

@@ -42,8 +42,13 @@ type WorkstationsProps struct {
 	VpcSubnets *awsec2.SubnetSelection
 	// Pools get a launch template each. Required (1+).
 	Pools []WorkstationPool
-	// NamePrefix names the launch templates <NamePrefix>-<pool>, so brokers can find them. Required.
+	// NamePrefix tags the workstations with their environment (EnvironmentTagKey), and by default names
+	// the launch templates. Required.
 	NamePrefix string
+	// LaunchTemplateNames name the pools' launch templates, by which brokers and the pool scaler launch
+	// workstations, by pool name.
+	// default: <NamePrefix>-<pool> for a pool not listed
+	LaunchTemplateNames map[string]string
 	// Retain keeps the volume key when it leaves the stack.
 	// default: false
 	Retain bool
@@ -129,12 +134,16 @@ func NewWorkstations(scope awsconstructs.Construct, id string, props *Workstatio
 	// One profile for every pool, so brokers pass one role.
 	profile := awsiam.NewInstanceProfile(c, jsii.String("InstanceProfile"), &awsiam.InstanceProfileProps{Role: w.Role})
 	for _, pool := range props.Pools {
-		w.addPool(props.NamePrefix, pool, profile)
+		name := props.LaunchTemplateNames[pool.Name]
+		if name == "" {
+			name = props.NamePrefix + "-" + pool.Name
+		}
+		w.addPool(props.NamePrefix, name, pool, profile)
 	}
 	return w
 }
 
-func (w *Workstations) addPool(prefix string, pool WorkstationPool, profile awsiam.IInstanceProfile) {
+func (w *Workstations) addPool(prefix, name string, pool WorkstationPool, profile awsiam.IInstanceProfile) {
 	if pool.Name == "" || pool.InstanceType == "" || pool.MachineImage == nil {
 		panic("NewWorkstations: each pool needs Name, InstanceType and MachineImage")
 	}
@@ -144,7 +153,7 @@ func (w *Workstations) addPool(prefix string, pool WorkstationPool, profile awsi
 		device, userData = "/dev/sda1", awsec2.UserData_ForWindows(nil)
 	}
 	lt := awsec2.NewLaunchTemplate(w.Construct, jsii.String("Pool-"+pool.Name), &awsec2.LaunchTemplateProps{
-		LaunchTemplateName:       jsii.String(LaunchTemplateName(prefix, pool.Name)),
+		LaunchTemplateName:       &name,
 		InstanceType:             awsec2.NewInstanceType(&pool.InstanceType),
 		MachineImage:             pool.MachineImage,
 		UserData:                 userData,
@@ -179,10 +188,6 @@ func (w *Workstations) addPool(prefix string, pool WorkstationPool, profile awsi
 		}
 	}
 }
-
-// LaunchTemplateName is the name of a pool's launch template, by which brokers and the pool scaler
-// launch its workstations.
-func LaunchTemplateName(prefix, pool string) string { return prefix + "-" + pool }
 
 // Connections is the workstations' security group: grant display and agent traffic here.
 func (w *Workstations) Connections() awsec2.Connections { return w.SecurityGroup.Connections() }

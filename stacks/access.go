@@ -3,7 +3,6 @@ package stacks
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -22,12 +21,12 @@ import (
 // AccessStackProps configures an AccessStack.
 type AccessStackProps struct {
 	awscdk.StackProps
-	// Environment is the validated config of the environment; its Access must be set. Required.
+	// Config is the validated installation, which names the resources that need a fixed name. Required.
+	Config *config.Config
+	// Environment is the one of Config.Environments this stack serves; its Access must be set. Required.
 	Environment config.Environment
 	// Vpc is the environment's network. Required.
 	Vpc awsec2.IVpc
-	// NamePrefix names resources that need a fixed name (<project>-<env>). Required.
-	NamePrefix string
 }
 
 // AccessStack is an environment's remote-access tier, the Leostream pattern: a broker cluster behind an
@@ -48,7 +47,7 @@ type AccessStack struct {
 
 // NewAccessStack creates the access tier of one environment from its config.
 func NewAccessStack(scope awsconstructs.Construct, id string, props *AccessStackProps) *AccessStack {
-	e, a := props.Environment, props.Environment.Access
+	cfg, e, a := props.Config, props.Environment, props.Environment.Access
 	s := &AccessStack{Stack: awscdk.NewStack(scope, &id, &props.StackProps)}
 	public := &awsec2.SubnetSelection{SubnetGroupName: jsii.String(ebc.SubnetGroupPublic)}
 	private := &awsec2.SubnetSelection{SubnetGroupName: jsii.String(ebc.SubnetGroupPrivate)}
@@ -72,7 +71,10 @@ func NewAccessStack(scope awsconstructs.Construct, id string, props *AccessStack
 		VpcSubnets:          isolated,
 		RotationSubnets:     private,
 		AvailabilityZones:   e.AvailabilityZones,
-		ClusterIdentifier:   props.NamePrefix + "-brokers",
+		ClusterIdentifier:   cfg.DatabaseClusterIdentifier(e),
+		ParameterName:       cfg.DatabaseParameterName(e),
+		LogGroupName:        cfg.DatabaseLogGroupName(e),
+		SecretName:          cfg.DatabaseSecretName(e),
 		EngineVersion:       a.Database.EngineVersion,
 		Serverless:          a.Database.Mode == config.DatabaseServerless,
 		InstanceClass:       a.Database.InstanceClass,
@@ -84,7 +86,9 @@ func NewAccessStack(scope awsconstructs.Construct, id string, props *AccessStack
 	})
 
 	pools := make([]ebc.WorkstationPool, len(a.Pools))
+	launchTemplates := map[string]string{}
 	for i, p := range a.Pools {
+		launchTemplates[p.Name] = cfg.LaunchTemplateName(e, p.Name)
 		pools[i] = ebc.WorkstationPool{
 			Name:           p.Name,
 			InstanceType:   p.InstanceType,
@@ -97,15 +101,16 @@ func NewAccessStack(scope awsconstructs.Construct, id string, props *AccessStack
 		}
 	}
 	s.Workstations = ebc.NewWorkstations(s.Stack, "Workstations", &ebc.WorkstationsProps{
-		Vpc:        props.Vpc,
-		VpcSubnets: private,
-		Pools:      pools,
-		NamePrefix: props.NamePrefix,
-		Retain:     e.Production,
+		Vpc:                 props.Vpc,
+		VpcSubnets:          private,
+		Pools:               pools,
+		NamePrefix:          cfg.EnvPrefix(e),
+		LaunchTemplateNames: launchTemplates,
+		Retain:              e.Production,
 	})
 	s.PoolScaler = ebc.NewPoolScaler(s.Stack, "PoolScaler", &ebc.PoolScalerProps{
 		Workstations:    s.Workstations,
-		PoolsFile:       poolsFile(props.NamePrefix, a.Pools),
+		PoolsFile:       poolsFile(cfg, e),
 		EncryptionKey:   opsKey,
 		IntervalMinutes: a.PoolScaler.IntervalMinutes,
 		DryRun:          a.PoolScaler.Mode == config.PoolScalerDryRun,
@@ -131,7 +136,7 @@ func NewAccessStack(scope awsconstructs.Construct, id string, props *AccessStack
 		HostedZone:              zone,
 		InstanceType:            b.InstanceType,
 		MachineImage:            machineImage(b.Image),
-		UserData:                s.brokerUserData(b),
+		UserData:                s.brokerUserData(e),
 		MinCapacity:             b.MinCapacity,
 		MaxCapacity:             b.MaxCapacity,
 		VolumeSizeGiB:           b.VolumeSizeGiB,
@@ -142,6 +147,7 @@ func NewAccessStack(scope awsconstructs.Construct, id string, props *AccessStack
 		Notifications:           s.Alarms.Topic,
 		WebAclLogsKey:           opsKey,
 		WebAclLogsRetentionDays: 365,
+		WebAclLogGroupName:      cfg.WebACLLogGroupName(e),
 		DeletionProtection:      e.Production,
 	})
 
@@ -157,7 +163,7 @@ func NewAccessStack(scope awsconstructs.Construct, id string, props *AccessStack
 		Protocols:          protocols,
 		InstanceType:       g.InstanceType,
 		MachineImage:       machineImage(g.Image),
-		UserData:           userData(g.Image, g.UserData),
+		UserData:           userData(g.Image, config.GatewayUserData(e)),
 		MinCapacity:        g.MinCapacity,
 		MaxCapacity:        g.MaxCapacity,
 		CpuTarget:          g.CpuTarget,
@@ -190,7 +196,7 @@ func NewAccessStack(scope awsconstructs.Construct, id string, props *AccessStack
 			Edition:       d.Edition,
 			EncryptionKey: opsKey,
 		})
-		s.Directory.JoinInstances("JoinWorkstations", s.Workstations.Role, ebc.PoolTagKey, s.Workstations.PoolNames())
+		s.Directory.JoinInstances("JoinWorkstations", cfg.DirectoryJoinAssociationName(e), s.Workstations.Role, ebc.PoolTagKey, s.Workstations.PoolNames())
 		if r := d.Radius; r != nil {
 			ebc.NewDirectoryRadius(s.Stack, "DirectoryRadius", &ebc.DirectoryRadiusProps{
 				Directory:        s.Directory,
@@ -212,31 +218,25 @@ func NewAccessStack(scope awsconstructs.Construct, id string, props *AccessStack
 		Brokers:       s.Brokers,
 		Gateways:      s.Gateways,
 		Database:      s.Database,
-		DashboardName: props.NamePrefix + "-access",
+		DashboardName: cfg.AccessDashboardName(e),
 	})
 	s.outputs(e, b)
 	return s
 }
 
 // brokerUserData tells each broker where its database settings and workstation pools are, then runs
-// the configured commands (e.g. the broker software's installer).
-func (s *AccessStack) brokerUserData(b config.Broker) awsec2.UserData {
-	env := []string{
-		"EDITBAY_REGION=" + *s.Region(),
-		"EDITBAY_DATABASE_PARAMETER=" + *s.Database.Connection.ParameterName(),
-		"EDITBAY_POOLS=" + strings.Join(s.Workstations.PoolNames(), ","),
-		"EDITBAY_WORKSTATION_SECURITY_GROUP=" + *s.Workstations.SecurityGroup.SecurityGroupId(),
-		// Claims and releases go through the pool scaler, which keeps the assignments.
-		"EDITBAY_POOL_SCALER_FUNCTION=" + *s.PoolScaler.Function.Function.FunctionName(),
+// the configured commands (e.g. the broker software's installer); config composes the script.
+func (s *AccessStack) brokerUserData(e config.Environment) awsec2.UserData {
+	templates := map[string]string{}
+	for pool, lt := range s.Workstations.LaunchTemplates {
+		templates[pool] = *lt.LaunchTemplateId()
 	}
-	for _, pool := range s.Workstations.PoolNames() {
-		env = append(env, fmt.Sprintf("EDITBAY_LAUNCH_TEMPLATE_%s=%s", strings.ToUpper(strings.ReplaceAll(pool, "-", "_")), *s.Workstations.LaunchTemplates[pool].LaunchTemplateId()))
-	}
-	commands := []string{
-		"install -d -m 0755 /etc/editbay",
-		"cat > /etc/editbay/broker.env <<'EOF'\n" + strings.Join(env, "\n") + "\nEOF",
-	}
-	return userData(b.Image, append(commands, b.UserData...))
+	return userData(e.Access.Broker.Image, config.BrokerUserData(e, config.BrokerDeployValues{
+		DatabaseParameter:        *s.Database.Connection.ParameterName(),
+		WorkstationSecurityGroup: *s.Workstations.SecurityGroup.SecurityGroupId(),
+		PoolScalerFunction:       *s.PoolScaler.Function.Function.FunctionName(),
+		LaunchTemplates:          templates,
+	}))
 }
 
 func (s *AccessStack) outputs(e config.Environment, b config.Broker) {
@@ -291,10 +291,10 @@ func userData(img config.Image, commands []string) awsec2.UserData {
 }
 
 // poolsFile is the pool scaler's settings file: every pool with its launch template's name.
-func poolsFile(prefix string, pools []config.Pool) []byte {
+func poolsFile(cfg *config.Config, e config.Environment) []byte {
 	f := config.PoolScalerFile{}
-	for _, p := range pools {
-		f.Pools = append(f.Pools, p.ScalerSettings(ebc.LaunchTemplateName(prefix, p.Name)))
+	for _, p := range e.Access.Pools {
+		f.Pools = append(f.Pools, p.ScalerSettings(cfg.LaunchTemplateName(e, p.Name)))
 	}
 	b, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {

@@ -27,12 +27,9 @@ type AccountStage struct {
 type AccountStageProps struct {
 	// Config is the validated installation. Required.
 	Config *config.Config
-	// Account is the one of Config.Accounts() this stage deploys. Required.
+	// Account is the one of Config.GovernedAccounts() this stage deploys. Required.
 	Account config.Account
 }
-
-// globalEventsRegion is where IAM, STS and most console sign-in events are delivered to EventBridge.
-const globalEventsRegion = "us-east-1"
 
 // NewAccountStage creates the stage of an account (its ID is Account.StageName() by convention): the
 // identity and audit stacks in the home region, a guardrails stack per region, and the forwarder of
@@ -51,10 +48,9 @@ func NewAccountStage(scope awsconstructs.Construct, id string, props *AccountSta
 		return e.Production && slices.Contains(a.Environments, e.Name)
 	})
 	stackTags := tagAndCheck(stage, cfg.CostTags(config.Environment{Name: a.StageName()}))
-	prefix := fmt.Sprintf("%s-%s", cfg.Project, a.StageName())
 	stackProps := func(name, region, description string) awscdk.StackProps {
 		return awscdk.StackProps{
-			StackName:   jsii.String(prefix + "-" + name),
+			StackName:   jsii.String(cfg.AccountStackName(a, name)),
 			Description: jsii.String(fmt.Sprintf("editbay %s: %s", a.StageName(), description)),
 			Env:         &awscdk.Environment{Account: account, Region: jsii.String(region)},
 			// Guardrails of an account that holds production are as protected as production.
@@ -62,7 +58,7 @@ func NewAccountStage(scope awsconstructs.Construct, id string, props *AccountSta
 			Tags:                  &stackTags,
 		}
 	}
-	names := governanceNames(cfg.Project, a)
+	names := governanceNames(cfg, a)
 
 	s := &AccountStage{Stage: stage}
 	s.Audit = NewAuditStack(stage, "Audit", &AuditStackProps{
@@ -79,7 +75,7 @@ func NewAccountStage(scope awsconstructs.Construct, id string, props *AccountSta
 		gs := NewGuardrailsStack(stage, gid, &GuardrailsStackProps{
 			StackProps:     stackProps("guardrails-"+region, region, "AWS Config, its rules, and the functions that undo drift"),
 			Governance:     g,
-			Project:        cfg.Project,
+			Config:         cfg,
 			Names:          names,
 			Home:           home,
 			AllowedRegions: cfg.AllowedRegions(),
@@ -94,14 +90,14 @@ func NewAccountStage(scope awsconstructs.Construct, id string, props *AccountSta
 		StackProps:      stackProps("identity", a.HomeRegion, "IAM groups, group membership and the account password policy"),
 		Governance:      g,
 		Account:         a,
-		ProtectedStacks: []string{prefix + "-*"},
+		ProtectedStacks: []string{cfg.AccountPrefix(a) + "-*"},
 		Guardrails:      homeGuardrails,
 	})
-	if !slices.Contains(a.Regions, globalEventsRegion) {
+	if a.ForwardsGlobalEvents() {
 		s.GlobalEvents = NewGlobalEventsStack(stage, "GlobalEvents", &GlobalEventsStackProps{
-			StackProps: stackProps("global-events", globalEventsRegion, "forwards IAM and sign-in events from us-east-1 to the home region"),
-			HomeRegion: a.HomeRegion,
-			NamePrefix: prefix,
+			StackProps: stackProps("global-events", config.GlobalEventsRegion, "forwards IAM and sign-in events from "+config.GlobalEventsRegion+" to the home region"),
+			Config:     cfg,
+			Account:    a,
 		})
 	}
 
@@ -114,31 +110,32 @@ type GovernanceNames struct {
 	Trail, TrailArn, TrailRegion, Bucket, LogGroup, KeyAlias, Recorder, Channel, RulePrefix string
 }
 
-func governanceNames(project string, a config.Account) GovernanceNames {
-	prefix := fmt.Sprintf("%s-%s", project, a.StageName())
+// governanceNames are the names config composes for account a; an environment-agnostic account's ID
+// is the deploy-time account token.
+func governanceNames(cfg *config.Config, a config.Account) GovernanceNames {
 	accountID := a.ID
 	if accountID == "" {
 		accountID = *awscdk.Aws_ACCOUNT_ID()
 	}
-	trail := prefix + "-trail"
+	trail := cfg.TrailName(a)
 	return GovernanceNames{
 		Trail:       trail,
 		TrailArn:    fmt.Sprintf("arn:%s:cloudtrail:%s:%s:trail/%s", *awscdk.Aws_PARTITION(), a.HomeRegion, accountID, trail),
 		TrailRegion: a.HomeRegion,
-		// Bucket names are global: the account ID and region make this one unique.
-		Bucket:     fmt.Sprintf("%s-audit-%s-%s", project, accountID, a.HomeRegion),
-		LogGroup:   "/" + project + "/audit-trail",
-		KeyAlias:   "alias/" + prefix + "-audit",
-		Recorder:   prefix + "-recorder",
-		Channel:    prefix + "-channel",
-		RulePrefix: project + "-guard",
+		Bucket:      cfg.AuditBucketName(accountID, a.HomeRegion),
+		LogGroup:    cfg.AuditLogGroupName(),
+		KeyAlias:    cfg.AuditKeyAlias(a),
+		Recorder:    cfg.RecorderName(a),
+		Channel:     cfg.DeliveryChannelName(a),
+		RulePrefix:  cfg.GuardPrefix(),
 	}
 }
 
-// BuildAccounts adds a stage per account of cfg to app.
+// BuildAccounts adds a stage per governed account of cfg to app: none when governance is disabled,
+// and none for governance.excludedAccounts.
 func BuildAccounts(app awscdk.App, cfg *config.Config) []*AccountStage {
 	var stages []*AccountStage
-	for _, a := range cfg.Accounts() {
+	for _, a := range cfg.GovernedAccounts() {
 		stages = append(stages, NewAccountStage(app, a.StageName(), &AccountStageProps{Config: cfg, Account: a}))
 	}
 	return stages

@@ -13,16 +13,18 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/editbay/editbay/config"
 	ebc "github.com/editbay/editbay/constructs"
 )
 
 // GlobalEventsStackProps configures a GlobalEventsStack.
 type GlobalEventsStackProps struct {
 	awscdk.StackProps
-	// HomeRegion receives the events. Required.
-	HomeRegion string
-	// NamePrefix names the rules. Required.
-	NamePrefix string
+	// Config is the validated installation, which names the rules. Required.
+	Config *config.Config
+	// Account is the one of Config.GovernedAccounts() whose events are forwarded to its home region.
+	// Required.
+	Account config.Account
 }
 
 // GlobalEventsStack forwards the sign-in security events that AWS delivers to EventBridge in
@@ -35,20 +37,25 @@ type GlobalEventsStack struct {
 
 // NewGlobalEventsStack creates the forwarder; it belongs in us-east-1.
 func NewGlobalEventsStack(scope awsconstructs.Construct, id string, props *GlobalEventsStackProps) *GlobalEventsStack {
+	cfg, a := props.Config, props.Account
+	patterns := ebc.SignInSecurityPatterns()
+	// config validates the forwarding rules' names by the events it knows: they must be these.
+	if !slices.Equal(slices.Sorted(maps.Keys(patterns)), slices.Sorted(slices.Values(config.ForwardedEvents))) {
+		panic(fmt.Sprintf("NewGlobalEventsStack: config.ForwardedEvents %v are not the sign-in security patterns %v", config.ForwardedEvents, slices.Sorted(maps.Keys(patterns))))
+	}
 	s := &GlobalEventsStack{Stack: awscdk.NewStack(scope, &id, &props.StackProps)}
 	home := awsevents.EventBus_FromEventBusArn(s.Stack, jsii.String("HomeBus"), s.Stack.FormatArn(&awscdk.ArnComponents{
-		Service: jsii.String("events"), Region: jsii.String(props.HomeRegion), Resource: jsii.String("event-bus"), ResourceName: jsii.String("default"),
+		Service: jsii.String("events"), Region: jsii.String(a.HomeRegion), Resource: jsii.String("event-bus"), ResourceName: jsii.String("default"),
 	}))
 	// One role for every rule, whose only permission (added by the targets) is putting events on the home bus.
 	role := awsiam.NewRole(s.Stack, jsii.String("ForwardRole"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil),
 		Description: jsii.String("EventBridge: forward sign-in security events to the home region"),
 	})
-	patterns := ebc.SignInSecurityPatterns()
 	for _, name := range slices.Sorted(maps.Keys(patterns)) {
 		r := awsevents.NewRule(s.Stack, jsii.String("Forward-"+name), &awsevents.RuleProps{
-			RuleName:     jsii.String(fmt.Sprintf("%s-forward-%s", props.NamePrefix, name)),
-			Description:  jsii.String("Forwards " + name + " events to " + props.HomeRegion),
+			RuleName:     jsii.String(cfg.ForwardRuleName(a, name)),
+			Description:  jsii.String("Forwards " + name + " events to " + a.HomeRegion),
 			EventPattern: patterns[name],
 		})
 		r.AddTarget(awseventstargets.NewEventBus(home, &awseventstargets.EventBusProps{Role: role}))

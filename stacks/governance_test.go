@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -42,7 +43,7 @@ func TestGovernancePerAccountAndRegion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	BuildAccounts(app, cfg)
+	stages := BuildAccounts(app, cfg)
 	app.Synth(nil)
 	list, err := assembly.ReadStacks(dir)
 	if err != nil {
@@ -70,6 +71,17 @@ func TestGovernancePerAccountAndRegion(t *testing.T) {
 	}
 	if !slices.Equal(names, want) {
 		t.Fatalf("stacks %v, want %v", names, want)
+	}
+	// config validates the names of the rules it knows: every guardrail stack has exactly those.
+	for _, st := range stages {
+		for _, gs := range st.Guardrails {
+			if got := slices.Sorted(maps.Keys(gs.Functions.Rules)); !slices.Equal(got, slices.Sorted(slices.Values(config.GuardRules))) {
+				t.Errorf("%s: guardrail rules %v, want config.GuardRules %v", *gs.StackName(), got, config.GuardRules)
+			}
+		}
+		if ge := st.GlobalEvents; ge != nil && len(ge.Rules) != len(config.ForwardedEvents) {
+			t.Errorf("%s: %d forwarding rules, want one per config.ForwardedEvents %v", *ge.StackName(), len(ge.Rules), config.ForwardedEvents)
+		}
 	}
 	read := func(name string) string {
 		b, err := os.ReadFile(byName[name].TemplateFile)

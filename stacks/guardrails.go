@@ -20,8 +20,9 @@ type GuardrailsStackProps struct {
 	awscdk.StackProps
 	// Governance is the validated governance config. Required.
 	Governance config.Governance
-	// Project prefixes the Config rule names. Required.
-	Project string
+	// Config is the validated installation, which names the Config rules, the guardrail functions'
+	// EventBridge rules and filter, and the dashboard. Required.
+	Config *config.Config
 	// Names are the account's governance names. Required.
 	Names GovernanceNames
 	// Home is set for the account's home region: global resources, account-level rules and the
@@ -47,7 +48,7 @@ type GuardrailsStack struct {
 // NewGuardrailsStack creates the guardrails of one account and region.
 func NewGuardrailsStack(scope awsconstructs.Construct, id string, props *GuardrailsStackProps) *GuardrailsStack {
 	s := &GuardrailsStack{Stack: awscdk.NewStack(scope, &id, &props.StackProps)}
-	g, n := props.Governance, props.Names
+	cfg, g, n := props.Config, props.Governance, props.Names
 	keep := awscdk.RemovalPolicy_DESTROY
 	if props.Production {
 		keep = awscdk.RemovalPolicy_RETAIN
@@ -66,7 +67,7 @@ func NewGuardrailsStack(scope awsconstructs.Construct, id string, props *Guardra
 		if !props.Home && slices.Contains(config.AccountRules, id) {
 			continue
 		}
-		r := ebc.ConfigRule{Identifier: id, Name: config.ConfigRuleName(props.Project, id)}
+		r := ebc.ConfigRule{Identifier: id, Name: config.ConfigRuleName(cfg.Project, id)}
 		if id == "VPC_SG_OPEN_ONLY_TO_AUTHORIZED_PORTS" {
 			// Only HTTPS may be open to the world; every other world-open port is a finding (and revoked).
 			r.InputParameters = map[string]any{"authorizedTcpPorts": "443"}
@@ -88,21 +89,27 @@ func NewGuardrailsStack(scope awsconstructs.Construct, id string, props *Guardra
 	if props.Home {
 		trail.LogGroupName = n.LogGroup
 	}
+	ruleNames := map[string]string{}
+	for _, r := range config.GuardRules {
+		ruleNames[r] = cfg.GuardRuleName(r)
+	}
 	s.Functions = ebc.NewGuardrailFunctions(s.Stack, "Functions", &ebc.GuardrailFunctionsProps{
-		EncryptionKey:        s.Key,
-		AlertTopic:           s.Alerts.Topic,
-		Recorder:             s.Recorder,
-		Trail:                trail,
-		NamePrefix:           n.RulePrefix,
-		SecurityGroupRules:   sgRules,
-		ComplianceRulePrefix: props.Project + "-",
-		AllowedRegions:       props.AllowedRegions,
-		RecorderCheckMinutes: g.Remediation.RecorderCheckMinutes,
-		DryRun:               g.Remediation.Mode == config.RemediationDryRun,
-		RetainLogs:           props.Production,
-		AlarmActions:         []cw.IAlarmAction{awscloudwatchactions.NewSnsAction(s.Alerts.Topic)},
+		EncryptionKey:            s.Key,
+		AlertTopic:               s.Alerts.Topic,
+		Recorder:                 s.Recorder,
+		Trail:                    trail,
+		NamePrefix:               n.RulePrefix,
+		RuleNames:                ruleNames,
+		OutsideRegionsFilterName: cfg.OutsideRegionsFilterName(),
+		SecurityGroupRules:       sgRules,
+		ComplianceRulePrefix:     config.ConfigRulePrefix(cfg.Project),
+		AllowedRegions:           props.AllowedRegions,
+		RecorderCheckMinutes:     g.Remediation.RecorderCheckMinutes,
+		DryRun:                   g.Remediation.Mode == config.RemediationDryRun,
+		RetainLogs:               props.Production,
+		AlarmActions:             []cw.IAlarmAction{awscloudwatchactions.NewSnsAction(s.Alerts.Topic)},
 	})
-	s.Dashboard = newGuardrailsDashboard(s, fmt.Sprintf("%s-guardrails-%s", props.Project, *s.Stack.Region()))
+	s.Dashboard = newGuardrailsDashboard(s, cfg.GuardrailsDashboardName(*s.Stack.Region()))
 	awscdk.NewCfnOutput(s.Stack, jsii.String("AlertTopicArn"), &awscdk.CfnOutputProps{
 		Value:       s.Alerts.Topic.TopicArn(),
 		Description: jsii.String("Guardrail alerts: subscribe chat, paging or e-mail here"),

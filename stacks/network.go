@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
@@ -19,7 +18,9 @@ import (
 // NetworkStackProps configures a NetworkStack.
 type NetworkStackProps struct {
 	awscdk.StackProps
-	// Environment is the validated config of the environment the network serves. Required.
+	// Config is the validated installation, which names the egress firewall's resources. Required.
+	Config *config.Config
+	// Environment is the one of Config.Environments the network serves. Required.
 	Environment config.Environment
 }
 
@@ -60,7 +61,7 @@ func NewNetworkStack(scope awsconstructs.Construct, id string, props *NetworkSta
 	})
 	s.Vpc = s.Network.Vpc
 	if e.Egress.Enabled {
-		s.Firewall = newEgressFirewall(s.Stack, props.StackProps, e, s.Network)
+		s.Firewall = newEgressFirewall(s.Stack, props.Config, e, s.Network)
 	}
 
 	awscdk.NewCfnOutput(s.Stack, jsii.String("VpcId"), &awscdk.CfnOutputProps{
@@ -72,7 +73,7 @@ func NewNetworkStack(scope awsconstructs.Construct, id string, props *NetworkSta
 
 // newEgressFirewall puts the environment's firewall in the network stack, where the route tables it
 // changes are: a separate stack could add routes but not retarget the default routes CDK's VPC owns.
-func newEgressFirewall(stack awscdk.Stack, sp awscdk.StackProps, e config.Environment, n *ebc.Network) *ebc.EgressFirewall {
+func newEgressFirewall(stack awscdk.Stack, cfg *config.Config, e config.Environment, n *ebc.Network) *ebc.EgressFirewall {
 	eg := e.Egress
 	plan, err := config.PlanSubnets(netip.MustParsePrefix(e.Network.VpcCidr), e.Network.Subnets, len(e.AvailabilityZones))
 	if err != nil {
@@ -98,8 +99,17 @@ func newEgressFirewall(stack awscdk.Stack, sp awscdk.StackProps, e config.Enviro
 	for _, g := range eg.EffectiveRoutedGroups() {
 		routed = append(routed, n.Subnets(g)...)
 	}
+	firewalls := map[string]string{}
+	for _, az := range e.AvailabilityZones {
+		firewalls[az] = cfg.EgressFirewallName(e, az)
+	}
 	return ebc.NewEgressFirewall(stack, "EgressFirewall", &ebc.EgressFirewallProps{
-		Name:               strings.TrimSuffix(*sp.StackName, "-network"),
+		Name:               cfg.EnvPrefix(e),
+		AllowListName:      cfg.EgressRuleGroupName(e, config.RuleGroupAllowList),
+		RawRulesName:       cfg.EgressRuleGroupName(e, config.RuleGroupRawRules),
+		PolicyName:         cfg.EgressPolicyName(e),
+		FirewallNames:      firewalls,
+		DashboardName:      cfg.EgressDashboardName(e),
 		Vpc:                n.Vpc,
 		FirewallSubnets:    n.Subnets(ebc.SubnetGroupFirewall),
 		RoutedSubnets:      routed,

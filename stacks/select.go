@@ -17,7 +17,7 @@ func StageIDs(cfg *config.Config) []string {
 	for _, e := range cfg.Environments {
 		ids = append(ids, e.Name)
 	}
-	for _, a := range cfg.Accounts() {
+	for _, a := range cfg.GovernedAccounts() {
 		ids = append(ids, a.StageName())
 	}
 	return ids
@@ -79,7 +79,7 @@ func BuildSelected(app awscdk.App, cfg *config.Config, patterns []string) {
 			NewEnvironmentStage(app, env.Name, &EnvironmentStageProps{Config: cfg, Environment: env})
 		}
 	}
-	for _, a := range cfg.Accounts() {
+	for _, a := range cfg.GovernedAccounts() {
 		if selected(a.StageName(), patterns) {
 			NewAccountStage(app, a.StageName(), &AccountStageProps{Config: cfg, Account: a})
 		}

@@ -51,7 +51,7 @@ func NewEnvironmentStage(scope awsconstructs.Construct, id string, props *Enviro
 	stackTags := tagAndCheck(stage, cfg.CostTags(env))
 	stackProps := func(name, description string) awscdk.StackProps {
 		return awscdk.StackProps{
-			StackName:             jsii.String(fmt.Sprintf("%s-%s-%s", cfg.Project, env.Name, name)),
+			StackName:             jsii.String(cfg.EnvStackName(env, name)),
 			Description:           jsii.String(fmt.Sprintf("editbay %s: %s", env.Name, description)),
 			TerminationProtection: jsii.Bool(env.Production),
 			Tags:                  &stackTags,
@@ -60,20 +60,22 @@ func NewEnvironmentStage(scope awsconstructs.Construct, id string, props *Enviro
 
 	s := &EnvironmentStage{Stage: stage}
 	s.Network = NewNetworkStack(stage, "Network", &NetworkStackProps{
-		StackProps:  stackProps("network", "VPC, NAT, flow logs and private endpoints"),
+		StackProps:  stackProps(config.StackNetwork, "VPC, NAT, flow logs and private endpoints"),
+		Config:      cfg,
 		Environment: env,
 	})
 	if env.Access != nil {
 		s.Access = NewAccessStack(stage, "Access", &AccessStackProps{
-			StackProps:  stackProps("access", "connection brokers, broker database, gateways and workstation pools"),
+			StackProps:  stackProps(config.StackAccess, "connection brokers, broker database, gateways and workstation pools"),
+			Config:      cfg,
 			Environment: env,
 			Vpc:         s.Network.Vpc,
-			NamePrefix:  fmt.Sprintf("%s-%s", cfg.Project, env.Name),
 		})
 	}
 	if env.Workspace.Enabled {
 		s.Workspace = NewWorkspaceStack(stage, "Workspace", &WorkspaceStackProps{
-			StackProps:  stackProps("workspace", "AppStream 2.0 confidential workspace"),
+			StackProps:  stackProps(config.StackWorkspace, "AppStream 2.0 confidential workspace"),
+			Config:      cfg,
 			Environment: env,
 			Network:     s.Network,
 		})

@@ -12,7 +12,10 @@ import (
 // WorkspaceStackProps configures a WorkspaceStack.
 type WorkspaceStackProps struct {
 	awscdk.StackProps
-	// Environment is the validated config of the environment; its workspace is enabled. Required.
+	// Config is the validated installation, which names the AppStream resources. Required.
+	Config *config.Config
+	// Environment is the one of Config.Environments this stack serves; its workspace is enabled.
+	// Required.
 	Environment config.Environment
 	// Network is the environment's network stack, whose private subnets egress through the firewall.
 	// Required.
@@ -27,7 +30,7 @@ type WorkspaceStack struct {
 
 // NewWorkspaceStack creates the workspace of one environment from its config.
 func NewWorkspaceStack(scope awsconstructs.Construct, id string, props *WorkspaceStackProps) *WorkspaceStack {
-	e := props.Environment
+	cfg, e := props.Config, props.Environment
 	w := e.Workspace
 	s := &WorkspaceStack{Stack: awscdk.NewStack(scope, &id, &props.StackProps)}
 	var hours *ebc.BusinessHoursSchedule
@@ -35,9 +38,12 @@ func NewWorkspaceStack(scope awsconstructs.Construct, id string, props *Workspac
 		bh := w.BusinessHours
 		hours = &ebc.BusinessHoursSchedule{MinCapacity: bh.MinCapacity, Days: bh.Days, StartHour: bh.StartHour, EndHour: bh.EndHour, Timezone: bh.Timezone}
 	}
-	name := props.Network.StackName()
 	s.Workspace = ebc.NewWorkspace(s.Stack, "Workspace", &ebc.WorkspaceProps{
-		Name:                         (*name)[:len(*name)-len("-network")],
+		Name:                         cfg.EnvPrefix(e),
+		FleetName:                    cfg.WorkspaceName(e, config.WorkspaceFleet),
+		StackName:                    cfg.WorkspaceName(e, config.WorkspaceStack),
+		ScalingPolicyName:            cfg.WorkspaceName(e, config.WorkspaceScaling),
+		ImageBuilderName:             cfg.WorkspaceName(e, config.WorkspaceImageBuilder),
 		Vpc:                          props.Network.Vpc,
 		Subnets:                      props.Network.Network.Subnets(ebc.SubnetGroupPrivate),
 		Image:                        w.Image,

@@ -95,7 +95,7 @@ func TestPoolScalerFile(t *testing.T) {
 			}
 			found = true
 			for i, p := range e.Access.Pools {
-				want := p.ScalerSettings(ebc.LaunchTemplateName(synthesized.cfg.Project+"-"+e.Name, p.Name))
+				want := p.ScalerSettings(synthesized.cfg.LaunchTemplateName(e, p.Name))
 				if asJSON(got.Pools[i]) != asJSON(want) {
 					t.Errorf("%s pool %s: %s, want %s", e.Name, p.Name, asJSON(got.Pools[i]), asJSON(want))
 				}
