@@ -409,9 +409,10 @@ func (f *function) ok(t testing.TB, event []byte, out any) result {
 	return r
 }
 
-// initDuration is the emulator's "Init Duration" of the function's first invocation: from starting
-// the bootstrap to its first request for an event.
-var initDurationRE = regexp.MustCompile(`Init Duration: ([0-9.]+) ms`)
+// initDuration is the emulator's init report of the function's first invocation: from starting the
+// bootstrap to its first request for an event (the REPORT line's "Init Duration" of this emulator
+// version is not that).
+var initDurationRE = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
 
 func (f *function) initDuration() (time.Duration, error) {
 	m := initDurationRE.FindStringSubmatch(f.logs.String())

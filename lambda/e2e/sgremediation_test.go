@@ -152,3 +152,37 @@ func TestSGRemediationBadInput(t *testing.T) {
 		t.Fatalf("missing group: %+v, alerts %q, ingress %v", out, w.alerts(), w.ingress())
 	}
 }
+
+// In the default VPC, ingress can be opened by group name. CloudTrail then records no groupId in the
+// request: the ID is only in the response's rule set, and the older top-level form (cidrIp, fromPort,
+// toPort, ipProtocol with empty ipPermissions) may come without one.
+func TestSGRemediationByGroupName(t *testing.T) {
+	for name, detail := range map[string]map[string]any{
+		"ipPermissions and rule set": {
+			"requestParameters": map[string]any{"groupName": "legacy", "ipPermissions": map[string]any{"items": []any{
+				map[string]any{"ipProtocol": "tcp", "fromPort": 22, "toPort": 22, "groups": map[string]any{}, "ipRanges": map[string]any{"items": []any{map[string]any{"cidrIp": "0.0.0.0/0"}}}}}}},
+			"responseElements": "ruleSet",
+		},
+		"top-level parameters, no rule set": {
+			"requestParameters": map[string]any{"groupName": "legacy", "cidrIp": "0.0.0.0/0", "fromPort": 22, "toPort": 22, "ipProtocol": "tcp", "ipPermissions": map[string]any{}},
+			"responseElements":  map[string]any{"requestId": "0a1b2c3d-4e5f-4061-8a7b-8c9d0e1f2a3b", "_return": true},
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			w := newSGWorld(t, "legacy")
+			if detail["responseElements"] == "ruleSet" {
+				detail["responseElements"] = map[string]any{"_return": true, "securityGroupRuleSet": map[string]any{"items": []any{
+					map[string]any{"groupId": w.group, "isEgress": false, "ipProtocol": "tcp", "fromPort": 22, "toPort": 22, "cidrIpv4": "0.0.0.0/0"}}}}
+			}
+			f := w.start(t, false)
+			var out sgfix.Outcome
+			f.ok(t, fixture(t, "awsevent/testdata/authorize-security-group-ingress.json", map[string]any{
+				"region": region, "account": account, "detail.awsRegion": region,
+				"detail.requestParameters": detail["requestParameters"], "detail.responseElements": detail["responseElements"],
+			}), &out)
+			if got := w.ingress(); out.GroupID != w.group || !slices.Equal(got, privateOnly) || len(w.alerts()) != 1 {
+				t.Fatalf("fixed %q (group %s): ingress %v, alerts %q; want only %v and one alert", out.GroupID, w.group, got, w.alerts(), privateOnly)
+			}
+		})
+	}
+}
