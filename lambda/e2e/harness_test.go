@@ -431,12 +431,8 @@ var malformed = []byte(`{"detail-type": "AWS API Call via CloudTrail", "detail":
 // new values.
 func fixture(t testing.TB, path string, edits map[string]any) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(root, "lambda", "internal", path))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var doc map[string]any
-	if err := json.Unmarshal(b, &doc); err != nil {
+	if err := json.Unmarshal(fixtureFile(t, path), &doc); err != nil {
 		t.Fatal(err)
 	}
 	for p, v := range edits {
@@ -457,6 +453,16 @@ func fixture(t testing.TB, path string, edits map[string]any) []byte {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// fixtureFile reads a testdata file of a package under lambda/internal as it is.
+func fixtureFile(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root, "lambda", "internal", path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // jsonOf marshals v or fails the test.
