@@ -303,6 +303,7 @@ type function struct {
 	name string
 	url  string
 	logs *lockedBuffer
+	stop func() // ends the emulator and the bootstrap; the test's cleanup calls it too
 }
 
 // start runs the named function's bootstrap under the emulator with env added to the suite's (the
@@ -336,9 +337,15 @@ func start(t testing.TB, name string, env map[string]string) *function {
 		t.Fatal(err)
 	}
 	pid := cmd.Process.Pid
+	var once sync.Once
+	f.stop = func() {
+		once.Do(func() {
+			_ = syscall.Kill(-pid, syscall.SIGKILL)
+			_ = cmd.Wait()
+		})
+	}
 	t.Cleanup(func() {
-		_ = syscall.Kill(-pid, syscall.SIGKILL)
-		_ = cmd.Wait()
+		f.stop()
 		if t.Failed() {
 			t.Logf("%s output:\n%s", name, f.logs.String())
 		}
@@ -415,12 +422,17 @@ func (f *function) ok(t testing.TB, event []byte, out any) result {
 var initDurationRE = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
 
 func (f *function) initDuration() (time.Duration, error) {
-	m := initDurationRE.FindStringSubmatch(f.logs.String())
-	if m == nil {
-		return 0, errors.New("no Init Duration reported yet")
+	// The emulator logs it before it answers, but its output reaches the buffer through a pipe, a
+	// little later on a busy machine.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if m := initDurationRE.FindStringSubmatch(f.logs.String()); m != nil {
+			ms, err := strconv.ParseFloat(m[1], 64)
+			return time.Duration(ms * float64(time.Millisecond)), err
+		}
+		if time.Now().After(deadline) {
+			return 0, errors.New("no init report")
+		}
 	}
-	ms, err := strconv.ParseFloat(m[1], 64)
-	return time.Duration(ms * float64(time.Millisecond)), err
 }
 
 // malformed is not JSON: the runtime cannot decode it into the handler's argument.
