@@ -341,7 +341,7 @@ func (h *Handler) failed(ctx context.Context, tr trigger, log *slog.Logger, doin
 			log.Error("alert failed", "error", aerr.Error())
 		}
 	}
-	return fmt.Errorf("%s for %s (%s): %w", doing, tr.groupID, class, err)
+	return fmt.Errorf("%s for %s (%s): %w", doing, cmp.Or(tr.groupID, tr.groupName), class, err)
 }
 
 func (h *Handler) count(m map[string]float64) {
