@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	cstypes "github.com/aws/aws-sdk-go-v2/service/configservice/types"
 
+	"github.com/editbay/editbay/lambda/internal/emf"
 	"github.com/editbay/editbay/lambda/internal/recorderguard"
 	"github.com/editbay/editbay/lambda/internal/triage"
 )
@@ -201,6 +203,20 @@ func TestTrailTriageRestoresWeakenedTrail(t *testing.T) {
 	}
 	if tr := got.Trail; !aws.ToBool(tr.IsMultiRegionTrail) || !aws.ToBool(tr.LogFileValidationEnabled) || aws.ToString(tr.S3BucketName) != trailBucket || out.Remediation == "" {
 		t.Fatalf("trail after the fix: multi-region %v, validation %v, bucket %s; %+v", aws.ToBool(tr.IsMultiRegionTrail), aws.ToBool(tr.LogFileValidationEnabled), aws.ToString(tr.S3BucketName), out)
+	}
+}
+
+// Config compliance changes are only counted, as an EMF metric line in the function's log.
+func TestTrailTriageCountsComplianceChanges(t *testing.T) {
+	w := newTrailWorld(t)
+	f := w.start(t, trailName, false)
+	var out triage.Outcome
+	f.ok(t, fixture(t, "awsevent/testdata/config-compliance-change.json", map[string]any{"region": region, "account": account}), &out)
+	if out != (triage.Outcome{}) || len(w.alerts()) != 0 {
+		t.Fatalf("%+v, alerts %q", out, w.alerts())
+	}
+	if f.waitFor(regexp.MustCompile(`"Compliance":"NON_COMPLIANT".*"Name":"`+emf.ComplianceChange+`"`)) == nil {
+		t.Fatalf("no compliance metric in\n%s", f.logs.String())
 	}
 }
 

@@ -202,7 +202,8 @@ type world struct {
 	topicARN string
 }
 
-// newWorld resets moto and creates the alert topic, subscribed to the recorder.
+// newWorld resets moto and creates the alert topic, subscribed to the recorder. Tests share the one
+// moto server, so none runs in parallel.
 func newWorld(t testing.TB) *world {
 	t.Helper()
 	if skipReason != "" {
@@ -422,15 +423,21 @@ func (f *function) ok(t testing.TB, event []byte, out any) result {
 var initDurationRE = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
 
 func (f *function) initDuration() (time.Duration, error) {
-	// The emulator logs it before it answers, but its output reaches the buffer through a pipe, a
-	// little later on a busy machine.
+	m := f.waitFor(initDurationRE)
+	if m == nil {
+		return 0, errors.New("no init report")
+	}
+	ms, err := strconv.ParseFloat(m[1], 64)
+	return time.Duration(ms * float64(time.Millisecond)), err
+}
+
+// waitFor returns the first match of re in the function's output. The emulator and the function
+// write before the invocation is answered, but their output reaches the buffer through a pipe, a
+// little later on a busy machine: it waits up to 5 s.
+func (f *function) waitFor(re *regexp.Regexp) []string {
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		if m := initDurationRE.FindStringSubmatch(f.logs.String()); m != nil {
-			ms, err := strconv.ParseFloat(m[1], 64)
-			return time.Duration(ms * float64(time.Millisecond)), err
-		}
-		if time.Now().After(deadline) {
-			return 0, errors.New("no init report")
+		if m := re.FindStringSubmatch(f.logs.String()); m != nil || time.Now().After(deadline) {
+			return m
 		}
 	}
 }

@@ -107,6 +107,20 @@ func TestSGRemediationCloudTrail(t *testing.T) {
 	}
 }
 
+// ModifySecurityGroupRules names the group inside its request object.
+func TestSGRemediationModifyRules(t *testing.T) {
+	w := newSGWorld(t, "web")
+	f := w.start(t, false)
+	var out sgfix.Outcome
+	f.ok(t, fixture(t, "awsevent/testdata/modify-security-group-rules.json", map[string]any{
+		"region": region, "account": account, "detail.awsRegion": region,
+		"detail.requestParameters.ModifySecurityGroupRulesRequest.GroupId": w.group,
+	}), &out)
+	if got := w.ingress(); !slices.Equal(got, privateOnly) || len(w.alerts()) != 1 {
+		t.Fatalf("ingress %v, alerts %q", got, w.alerts())
+	}
+}
+
 func TestSGRemediationConfigKeepsDeclaredListener(t *testing.T) {
 	w := newSGWorld(t, "lb", types.Tag{Key: aws.String(sgfix.PublicListenerTag), Value: aws.String("tcp/443")})
 	w.authorize(&ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(w.group), IpPermissions: []types.IpPermission{
