@@ -36,7 +36,8 @@ type DynamoDB interface {
 //	lease          owner, leaseUntil
 //
 // Times are Unix milliseconds (N). A claim writes the user and instance items in one transaction, on
-// the conditions that the user has no instance and the instance no user, no session and no hold.
+// the conditions that the user has no instance and the instance no user, no session and no hold
+// (a stop hold is over once the claim sees the instance stopped).
 type Store struct {
 	DB    DynamoDB
 	Table string
