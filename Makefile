@@ -26,7 +26,7 @@ DIFF_BASE ?=
 
 GO_FILES = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')
 
-.PHONY: deps synth synth-isolated ls deploy diff-deployed destroy lint test snapshot diff bench clean
+.PHONY: deps synth synth-isolated ls deploy diff-deployed destroy lint test e2e e2e-bench snapshot diff bench clean
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci
@@ -104,6 +104,18 @@ test:
 	go vet ./...
 	@unformatted=$$(gofmt -l $(GO_FILES)); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	go test ./...
+
+## e2e: run every function's bootstrap (built like its asset, for this machine's architecture) under
+## AWS's Lambda Runtime Interface Emulator against a moto server on loopback; needs moto_server
+## (pip install 'moto[server]') and fails without it
+e2e:
+	go vet -tags e2e ./lambda/e2e
+	E2E_REQUIRE_MOTO=1 go test -tags e2e -count=1 ./lambda/e2e
+
+## e2e-bench: each bootstrap's size and init time under the emulator, and its warm invoke time,
+## against a hello-world function built the same way
+e2e-bench:
+	E2E_REQUIRE_MOTO=1 go test -tags e2e -count=1 -run '^$$' -bench . -benchtime 10x ./lambda/e2e
 
 ## snapshot: rewrite the golden templates and the config schema on purpose; review `git diff` after
 snapshot:

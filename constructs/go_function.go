@@ -1,12 +1,9 @@
 package constructs
 
 import (
-	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -19,6 +16,8 @@ import (
 	awsconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/editbay/editbay/lambda/lambdabuild"
 )
 
 // GoFunctionProps configures a GoFunction.
@@ -210,35 +209,20 @@ func NewGoFunction(scope awsconstructs.Construct, id string, props *GoFunctionPr
 func (f *GoFunction) AddToRolePolicy(s awsiam.PolicyStatement) { f.Role.AddToPolicy(s) }
 
 // BuildGoLambda builds lambda/<entry> of the module in the working directory (or a parent) into out,
-// as Lambda's provided.al2023 arm64 runtime runs it. The build is reproducible, so an unchanged
-// function keeps its asset hash and is not redeployed: no cgo, -trimpath, no VCS stamp, no build ID,
-// stripped. It needs only the Go toolchain and the module cache (GOPROXY=off works once
-// `go mod download` has run).
+// as Lambda's provided.al2023 arm64 runtime runs it, with lambdabuild's reproducible flags.
 func BuildGoLambda(entry, out string) error {
-	root, err := moduleRoot()
+	root, err := lambdabuild.ModuleRoot()
 	if err != nil {
 		return err
 	}
 	if _, err := os.Stat(filepath.Join(root, "lambda", entry, "main.go")); err != nil {
 		return fmt.Errorf("no function lambda/%s: %w", entry, err)
 	}
-	return goBuild(root, out, "./lambda/"+entry)
+	return lambdabuild.Build(root, lambdaArch, out, "./lambda/"+entry)
 }
 
-// goBuild runs the reproducible linux/arm64 build of packages into out (a file for one package, a
-// directory for several).
-func goBuild(root, out string, packages ...string) error {
-	args := append([]string{"build", "-tags", "lambda.norpc", "-trimpath", "-buildvcs=false", "-ldflags", "-s -w -buildid=", "-o", out}, packages...)
-	cmd := exec.Command("go", args...)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOFLAGS=-mod=readonly", "GOWORK=off")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("go build %s: %v\n%s", strings.Join(packages, " "), err, stderr.String())
-	}
-	return nil
-}
+// lambdaArch is the GOARCH of every function: Architecture_ARM_64 above.
+const lambdaArch = "arm64"
 
 // built holds every function of lambda/ as built once per process: one go command links them all on
 // every core, where a build per function would link one at a time, and an app with several stages
@@ -263,24 +247,20 @@ func goLambdaBinary(entry string) ([]byte, error) {
 }
 
 func buildAllGoLambdas() (map[string][]byte, error) {
-	root, err := moduleRoot()
+	root, err := lambdabuild.ModuleRoot()
 	if err != nil {
 		return nil, err
 	}
-	mains, err := filepath.Glob(filepath.Join(root, "lambda", "*", "main.go"))
-	if err != nil || len(mains) == 0 {
-		return nil, fmt.Errorf("no functions under %s: %v", filepath.Join(root, "lambda"), err)
+	packages, err := lambdabuild.Functions(root)
+	if err != nil {
+		return nil, err
 	}
 	out, err := os.MkdirTemp("", "editbay-lambdas-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(out)
-	var packages []string
-	for _, m := range mains {
-		packages = append(packages, "./lambda/"+filepath.Base(filepath.Dir(m)))
-	}
-	if err := goBuild(root, out+string(filepath.Separator), packages...); err != nil {
+	if err := lambdabuild.Build(root, lambdaArch, out+string(filepath.Separator), packages...); err != nil {
 		return nil, err
 	}
 	binaries := map[string][]byte{}
@@ -293,18 +273,4 @@ func buildAllGoLambdas() (map[string][]byte, error) {
 		binaries[name] = b
 	}
 	return binaries, nil
-}
-
-func moduleRoot() (string, error) {
-	cmd := exec.Command("go", "env", "GOMOD")
-	cmd.Env = append(os.Environ(), "GOWORK=off")
-	b, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	mod := strings.TrimSpace(string(b))
-	if mod == "" || mod == os.DevNull {
-		return "", fmt.Errorf("not inside the editbay module (go env GOMOD is empty); run from the repository")
-	}
-	return filepath.Dir(mod), nil
 }

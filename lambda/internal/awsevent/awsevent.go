@@ -138,6 +138,18 @@ func (c APICall) Params(v any) error {
 	return nil
 }
 
+// Response decodes the call's response elements into v; a call without them (null, as for many
+// calls) leaves v as it is.
+func (c APICall) Response(v any) error {
+	if len(c.ResponseElements) == 0 || string(c.ResponseElements) == "null" {
+		return nil
+	}
+	if err := json.Unmarshal(c.ResponseElements, v); err != nil {
+		return fmt.Errorf("%s responseElements: %w", c.EventName, err)
+	}
+	return nil
+}
+
 // MFAUsed reports additionalEventData.MFAUsed of a console sign-in ("Yes" or "No").
 func (c APICall) MFAUsed() string {
 	var d struct {

@@ -33,6 +33,7 @@ func (f *EC2) RemoveRule(groupID, ruleID string) {
 }
 
 type group struct {
+	name  string // a default-VPC group's name, by which calls may name it
 	tags  []types.Tag
 	rules []types.SecurityGroupRule
 }
@@ -49,6 +50,15 @@ func (f *EC2) AddGroup(id string, tags ...string) {
 		g.tags = append(g.tags, types.Tag{Key: aws.String(tags[i]), Value: aws.String(tags[i+1])})
 	}
 	f.groups[id] = g
+}
+
+// NameGroup gives a group a name that calls may use instead of its ID, as in a default VPC.
+func (f *EC2) NameGroup(id, name string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if g, ok := f.groups[id]; ok {
+		g.name = name
+	}
 }
 
 // DeleteGroup removes a group, as someone deleting it between the event and the fix.
@@ -131,8 +141,8 @@ func (f *EC2) DescribeSecurityGroupRules(_ context.Context, in *ec2.DescribeSecu
 	return out, nil
 }
 
-// DescribeSecurityGroups returns the named groups' IDs and tags; an unknown ID is
-// InvalidGroup.NotFound, as in EC2.
+// DescribeSecurityGroups returns the groups' IDs and tags, named by ID or by name; an unknown ID or
+// name is InvalidGroup.NotFound, as in EC2.
 func (f *EC2) DescribeSecurityGroups(_ context.Context, in *ec2.DescribeSecurityGroupsInput, _ ...func(*ec2.Options)) (*ec2.DescribeSecurityGroupsOutput, error) {
 	if err := f.enter("DescribeSecurityGroups"); err != nil {
 		return nil, err
@@ -146,6 +156,18 @@ func (f *EC2) DescribeSecurityGroups(_ context.Context, in *ec2.DescribeSecurity
 			return nil, APIError("InvalidGroup.NotFound")
 		}
 		out.SecurityGroups = append(out.SecurityGroups, types.SecurityGroup{GroupId: aws.String(id), Tags: slices.Clone(g.tags)})
+	}
+	for _, name := range in.GroupNames {
+		found := false
+		for id, g := range f.groups {
+			if g.name == name {
+				out.SecurityGroups = append(out.SecurityGroups, types.SecurityGroup{GroupId: aws.String(id), GroupName: aws.String(name), Tags: slices.Clone(g.tags)})
+				found = true
+			}
+		}
+		if !found {
+			return nil, APIError("InvalidGroup.NotFound")
+		}
 	}
 	return out, nil
 }

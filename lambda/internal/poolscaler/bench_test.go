@@ -28,7 +28,7 @@ func benchEnv(b *testing.B) *testEnv {
 			id := e.add(pool.Name, zones[i%2], types.InstanceStateNameRunning)
 			if i%2 == 0 {
 				user := fmt.Sprintf("u%d-%d", p, i)
-				if err := e.h.store.Assign(ctx, pool.Name, user, id, e.now); err != nil {
+				if err := e.h.store.Assign(ctx, pool.Name, user, id, e.now, false); err != nil {
 					b.Fatal(err)
 				}
 				// Reported by tags and already recorded: the steady state reads them and writes nothing.

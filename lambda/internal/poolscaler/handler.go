@@ -140,17 +140,27 @@ func (h *Handler) claimIn(ctx context.Context, pool Pool, user string) (ClaimRes
 	var candidates []Instance
 	for _, in := range byPool[pool.Name] {
 		it := items[in.ID]
-		if _, ok := rank[in.State]; ok && it.User == "" && it.Session != SessionConnected && !it.HoldUntil.After(now) {
+		if _, ok := rank[in.State]; ok && it.User == "" && it.Session != SessionConnected && !held(in, it, now) {
 			candidates = append(candidates, in)
 		}
 	}
 	slices.SortFunc(candidates, func(a, b Instance) int { return cmp.Or(cmp.Compare(rank[a.State], rank[b.State]), byLaunch(a, b)) })
-	for _, in := range candidates[:min(len(candidates), claimAttempts)] {
-		switch err := h.store.Assign(ctx, pool.Name, user, in.ID, now); {
+	attempts := claimAttempts
+	for i := 0; i < len(candidates) && attempts > 0; i++ {
+		in := candidates[i]
+		attempts--
+		switch err := h.store.Assign(ctx, pool.Name, user, in.ID, now, in.State == stateStopped); {
 		case errors.Is(err, ErrUserHasInstance):
 			// A concurrent claim of the same user won; answer with its workstation.
 			res, _, err := h.existing(ctx, pool, user)
 			return res, err
+		case errors.Is(err, ErrConflict):
+			// Another transaction wrote these items at once (a concurrent claim of the same user or of
+			// this workstation) and DynamoDB cancelled ours unchecked: try the same one again, whose
+			// conditions now tell which (ErrUserHasInstance: answer with the winner's workstation).
+			h.Log.Info("claim conflicted with a concurrent write; trying again", "pool", pool.Name, "user", user, "instanceId", in.ID)
+			i--
+			continue
 		case errors.Is(err, ErrTaken):
 			continue
 		case err != nil:
@@ -170,6 +180,18 @@ func (h *Handler) claimIn(ctx context.Context, pool Pool, user string) (ClaimRes
 		return res, nil
 	}
 	return ClaimResult{}, fmt.Errorf("pool %q: %w", pool.Name, ErrNoWorkstation)
+}
+
+// held reports whether a reconcile's hold keeps claims from an instance: a terminate hold until it
+// expires; a stop hold only until the instance is stopped, as a claim then starts it and nothing is
+// left for the stop to race with. (Should something else stop the instance between the reconcile's
+// hold and its StopInstances, the claim starts it and the late stop stops it; the user's next claim
+// starts it again.)
+func held(in Instance, it Item, now time.Time) bool {
+	if !it.HoldUntil.After(now) {
+		return false
+	}
+	return it.HoldFor != holdStop || in.State != stateStopped
 }
 
 // existing returns the user's workstation, started if it was stopped. An assignment whose instance

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -15,6 +16,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/editbay/editbay/config"
@@ -369,5 +373,77 @@ func TestBatches(t *testing.T) {
 		if inst, _ := e.ec2.Instance(id); inst.State.Name != types.InstanceStateNameShuttingDown {
 			t.Errorf("%s is %s after the one-by-one retry", id, inst.State.Name)
 		}
+	}
+}
+
+// In a stopped-warm pool the reconcile holds an idle workstation while it stops it; once stopped, the
+// hold has nothing left to protect, and a claim gets it at once (and starts it).
+func TestClaimAStoppedWorkstationOfAStopHold(t *testing.T) {
+	e := newEnv(t, testPool(t, func(s *config.PoolScalerSettings) { s.MinAvailable = 1; s.WarmState = config.WarmStopped }))
+	id := e.add("editors", "ap-northeast-1a", types.InstanceStateNameRunning)
+	if res := e.reconcile(t); res.Pools[0].Stopped != 1 {
+		t.Fatalf("reconcile: %+v", res.Pools[0])
+	}
+	// While it is stopping, it cannot be started: a claim must wait for it.
+	if _, err := e.h.claim(context.Background(), "editors", "alice"); !errors.Is(err, ErrNoWorkstation) {
+		t.Fatalf("claim of a stopping workstation: %v", err)
+	}
+	e.ec2.Tick()
+	e.now = e.now.Add(time.Second)
+	res, err := e.h.claim(context.Background(), "editors", "alice")
+	if err != nil || res.InstanceID != id || !res.Started {
+		t.Fatalf("claim of the stopped workstation: %+v, %v", res, err)
+	}
+	if it := e.item(t, id); it.User != "alice" || it.HoldFor != "" || !it.HoldUntil.IsZero() {
+		t.Errorf("item %+v", it)
+	}
+	// A terminate hold still keeps claims away.
+	e2 := newEnv(t, editorsPool(t))
+	gone := e2.add("editors", "ap-northeast-1a", types.InstanceStateNameStopped)
+	if err := e2.h.store.Hold(context.Background(), "editors", gone, holdTerminate, e2.now.Add(launchGrace)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e2.h.claim(context.Background(), "editors", "alice"); !errors.Is(err, ErrNoWorkstation) {
+		t.Fatalf("claim of a workstation held for termination: %v", err)
+	}
+}
+
+// transactionConflict plays DynamoDB cancelling a transaction because another one was writing the
+// same items at once (TransactionConflict, not a failed condition): on the first TransactWriteItems
+// it lets the rival transaction commit and cancels the caller's.
+type transactionConflict struct {
+	*fakes.DynamoDB
+	rival func()
+}
+
+func (c *transactionConflict) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	if rival := c.rival; rival != nil {
+		c.rival = nil
+		rival()
+		reasons := make([]ddbtypes.CancellationReason, len(in.TransactItems))
+		for i := range reasons {
+			reasons[i].Code = aws.String("TransactionConflict")
+		}
+		return nil, fmt.Errorf("operation error DynamoDB: TransactWriteItems: %w",
+			&ddbtypes.TransactionCanceledException{Message: aws.String("Transaction cancelled"), CancellationReasons: reasons})
+	}
+	return c.DynamoDB.TransactWriteItems(ctx, in, opts...)
+}
+
+// Two claims of one user race for the pool's one workstation; DynamoDB cancels the loser with
+// TransactionConflict. The loser answers with the winner's workstation.
+func TestSameUserClaimRaceLostToATransactionConflict(t *testing.T) {
+	e := newEnv(t, editorsPool(t))
+	id := e.add("editors", "ap-northeast-1a", types.InstanceStateNameRunning)
+	db := &transactionConflict{DynamoDB: e.db}
+	db.rival = func() {
+		if err := e.h.store.Assign(context.Background(), "editors", "alice", id, e.now, false); err != nil {
+			t.Errorf("rival claim: %v", err)
+		}
+	}
+	e.h.store.DB = db
+	res, err := e.h.claim(context.Background(), "editors", "alice")
+	if err != nil || res.InstanceID != id || !res.Existing {
+		t.Fatalf("losing claim: %+v, %v", res, err)
 	}
 }

@@ -39,7 +39,7 @@ const (
 	describePage = 1000 // DescribeInstances' largest page
 	batchSize    = 1000 // most IDs of one Start/Stop/TerminateInstances
 	leaseFor     = 5 * time.Minute
-	holdFor      = 2 * time.Minute // how long claims skip an instance a reconcile is stopping
+	holdFor      = 2 * time.Minute // the longest claims skip an instance a reconcile is stopping (until it is stopped)
 )
 
 // PoolResult is what a reconcile did to one pool.

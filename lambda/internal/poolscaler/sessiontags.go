@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -19,10 +20,15 @@ import (
 //	                       (fractional seconds are kept to the millisecond)
 //
 // Every reconcile already describes each pool instance with its tags, so reading them costs no call.
-// Tags newer than both the recorded session and the claim are recorded before planning, as the
+// Tags not older than the recorded session and the claim are recorded before planning, as the
 // equivalent session event with the tags' time (Store.Session, on the condition that the recorded
-// session and claim are still older); the pool is the instance's editbay:pool tag. Tags seen again
-// are not newer and cost nothing. Tags with a bad time, and newer ones with a bad state or user name,
+// session and claim are still not newer); the pool is the instance's editbay:pool tag. Tags seen
+// again (the recorded session has their state and time) cost nothing.
+//
+// A tag's time is as precise as it is written, while the table keeps milliseconds: a whole-second
+// time stands for any instant of its second. So tags are older than a recorded event or claim only
+// when the whole of their second (or 100 ms, ... for fractional seconds) is before it; from the same
+// second the order is unknown, and the workstation's own report wins the tie. Tags with a bad time, and newer ones with a bad state or user name,
 // a time more than sessionTagSkew ahead or another user than the assigned one, are ignored with a
 // warning, every cycle until the workstation replaces them. A release clears the recorded session,
 // so the workstation's last report counts again: a user still connected keeps it from other claims.
@@ -51,14 +57,16 @@ func sessionChange(in Instance, it Item, now time.Time) (SessionEvent, bool, err
 	if t == (SessionTags{}) {
 		return SessionEvent{}, false, nil
 	}
-	at, err := time.Parse(time.RFC3339, t.At)
+	at, span, err := tagTime(t.At)
 	if err != nil {
 		return SessionEvent{}, false, fmt.Errorf("%s %q is not an RFC 3339 time", TagSessionAt, t.At)
 	}
-	// The table keeps milliseconds; a finer time would look newer than its own record every cycle.
-	at = at.Truncate(time.Millisecond)
-	if !at.After(it.SessionAt) || at.Before(it.AssignedAt) {
-		return SessionEvent{}, false, nil // recorded already, or older than a recorded event or the claim
+	end := at.Add(span)
+	if at.Equal(it.SessionAt) && t.State == it.Session {
+		return SessionEvent{}, false, nil // recorded already
+	}
+	if !end.After(it.SessionAt) || !end.After(it.AssignedAt) {
+		return SessionEvent{}, false, nil // older than a recorded event or the claim
 	}
 	switch {
 	case at.After(now.Add(sessionTagSkew)):
@@ -71,7 +79,25 @@ func sessionChange(in Instance, it Item, now time.Time) (SessionEvent, bool, err
 		// Checked here too, not only by the write's condition, so a standing mismatch costs no write.
 		return SessionEvent{}, false, fmt.Errorf("%s %q is not the assigned user %q", TagSessionUser, t.User, it.User)
 	}
-	return SessionEvent{InstanceID: in.ID, Event: t.State, User: t.User, At: at, IfNewer: true}, true, nil
+	return SessionEvent{InstanceID: in.ID, Event: t.State, User: t.User, At: at, Span: span, IfNewer: true}, true, nil
+}
+
+// tagTime reads a session-at tag: its time, kept to the table's millisecond, and the span of time it
+// stands for at the precision it was written with: a second for a whole-second time (the README's
+// hook), 100 ms for one decimal, and so on down to a millisecond.
+func tagTime(v string) (time.Time, time.Duration, error) {
+	at, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return at, 0, err
+	}
+	span := time.Second
+	if i := strings.IndexByte(v, '.'); i >= 0 {
+		for j := i + 1; j < len(v) && v[j] >= '0' && v[j] <= '9' && span > time.Millisecond; j++ {
+			span /= 10
+		}
+	}
+	// The table keeps milliseconds; a finer time would look newer than its own record every cycle.
+	return at.Truncate(time.Millisecond), span, nil
 }
 
 // applySessionTags records the changes the pool's instances reported in their tags, and updates

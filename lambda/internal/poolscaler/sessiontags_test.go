@@ -23,7 +23,7 @@ func tagEnv(t *testing.T, claim bool) (*testEnv, string, *bytes.Buffer) {
 	e.h.Log = slog.New(slog.NewJSONHandler(log, nil))
 	id := e.add("editors", "ap-northeast-1a", types.InstanceStateNameRunning)
 	if claim {
-		if err := e.h.store.Assign(context.Background(), "editors", "alice", id, t0); err != nil {
+		if err := e.h.store.Assign(context.Background(), "editors", "alice", id, t0, false); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -205,5 +205,56 @@ func TestSessionTagsDryRun(t *testing.T) {
 	writes := e.db.Calls("UpdateItem")
 	if res := e.reconcile(t); len(res.Pools[0].Stop) != 0 || e.db.Calls("UpdateItem") != writes || e.item(t, id).Session != "" {
 		t.Errorf("dry run: %+v, %+v", res.Pools[0], e.item(t, id))
+	}
+}
+
+// The README's hook writes session-at in whole seconds; the table keeps claims and events in
+// milliseconds. A whole-second tag stands for its whole second: it is older than a claim or event
+// only when that second ended by then, so a tag from the same second is recorded (with the time it
+// carries), and read again it writes nothing.
+func TestSessionTagsInWholeSeconds(t *testing.T) {
+	claimAt := t0.Add(2*time.Second + 300*time.Millisecond)
+	eventAt := t0.Add(5*time.Second + 700*time.Millisecond)
+	for _, c := range []struct {
+		name    string
+		event   bool      // a disconnect was recorded at eventAt
+		tagAt   time.Time // a loggedoff tag's time, in whole seconds
+		session string
+		at      time.Time
+	}{
+		{name: "the claim's second", tagAt: t0.Add(2 * time.Second), session: SessionLoggedOff, at: t0.Add(2 * time.Second)},
+		{name: "a second before the claim", tagAt: t0.Add(time.Second)},
+		{name: "a recorded event's second", event: true, tagAt: t0.Add(5 * time.Second), session: SessionLoggedOff, at: t0.Add(5 * time.Second)},
+		{name: "a second before a recorded event", event: true, tagAt: t0.Add(4 * time.Second), session: SessionDisconnected, at: eventAt},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t, testPool(t, func(s *config.PoolScalerSettings) { s.MinAvailable = 0 }))
+			id := e.add("editors", "ap-northeast-1a", types.InstanceStateNameRunning)
+			if err := e.h.store.Assign(context.Background(), "editors", "alice", id, claimAt, false); err != nil {
+				t.Fatal(err)
+			}
+			if c.event {
+				e.now = eventAt
+				if _, err := e.h.session(context.Background(), Request{InstanceID: id, Event: SessionDisconnected, User: "alice"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			e.ec2.SetTags(id, TagSessionState, SessionLoggedOff, TagSessionUser, "alice", TagSessionAt, c.tagAt.Format(time.RFC3339))
+			e.now = t0.Add(time.Minute)
+			for i := range 2 {
+				writes := e.db.Calls("UpdateItem")
+				e.reconcile(t)
+				want := 0
+				if i == 0 && c.session == SessionLoggedOff {
+					want = 1
+				}
+				if n := e.db.Calls("UpdateItem") - writes; n != want {
+					t.Errorf("reconcile %d: %d session writes, want %d", i+1, n, want)
+				}
+			}
+			if it := e.item(t, id); it.Session != c.session || !it.SessionAt.Equal(c.at) {
+				t.Errorf("recorded %q at %v, want %q at %v", it.Session, it.SessionAt, c.session, c.at)
+			}
+		})
 	}
 }

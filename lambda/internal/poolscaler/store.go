@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,7 +36,8 @@ type DynamoDB interface {
 //	lease          owner, leaseUntil
 //
 // Times are Unix milliseconds (N). A claim writes the user and instance items in one transaction, on
-// the conditions that the user has no instance and the instance no user, no session and no hold.
+// the conditions that the user has no instance and the instance no user, no session and no hold
+// (a stop hold is over once the claim sees the instance stopped).
 type Store struct {
 	DB    DynamoDB
 	Table string
@@ -48,6 +50,10 @@ var (
 	ErrTaken = errors.New("taken meanwhile")
 	// ErrUserHasInstance means the user already has an instance in the pool.
 	ErrUserHasInstance = errors.New("the user already has a workstation")
+	// ErrConflict means DynamoDB cancelled a transaction because another one wrote the same items at
+	// once (TransactionConflict): neither condition was checked, so the outcome is unknown until the
+	// items are read or written again.
+	ErrConflict = errors.New("cancelled by a concurrent transaction")
 	// ErrBusy means another reconcile holds the pool's lease.
 	ErrBusy = errors.New("another reconcile holds the pool")
 )
@@ -317,21 +323,35 @@ func (st *Store) InstanceItem(ctx context.Context, pool, id string) (Item, error
 }
 
 // Assign gives an instance to a user in one transaction: ErrUserHasInstance if the user has one,
-// ErrTaken if the instance was assigned, connected or held meanwhile.
-func (st *Store) Assign(ctx context.Context, pool, user, id string, now time.Time) error {
+// ErrTaken if the instance was assigned, connected or held meanwhile, ErrConflict if DynamoDB
+// cancelled it for a concurrent transaction on the same items (its outcome unknown: try again).
+// stopped says the caller saw the instance stopped: a stop hold then has nothing left to keep claims
+// from (the stop is done), so only a terminate hold refuses the claim.
+func (st *Store) Assign(ctx context.Context, pool, user, id string, now time.Time, stopped bool) error {
+	cond := notInUse + " AND (attribute_not_exists(holdUntil) OR holdUntil < :now"
+	values := map[string]types.AttributeValue{":id": s(id), ":u": s(user), ":now": ms(now), ":connected": s(SessionConnected)}
+	if stopped {
+		cond += " OR holdFor = :stop"
+		values[":stop"] = s(holdStop)
+	}
 	_, err := st.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Put: &types.Put{TableName: aws.String(st.Table),
 			Item:                map[string]types.AttributeValue{"pk": s(pool), "sk": s("user#" + user), aInstance: s(id), aAssignedAt: ms(now)},
 			ConditionExpression: aws.String("attribute_not_exists(sk)")}},
 		{Update: &types.Update{TableName: aws.String(st.Table), Key: instanceKey(pool, id),
 			UpdateExpression:          aws.String("SET instanceId = :id, #u = :u, assignedAt = :now REMOVE #s, #sa, holdFor, holdUntil, stoppedAt"),
-			ConditionExpression:       aws.String(notInUse + " AND (attribute_not_exists(holdUntil) OR holdUntil < :now)"),
+			ConditionExpression:       aws.String(cond + ")"),
 			ExpressionAttributeNames:  map[string]string{"#u": aUser, "#s": aSession, "#sa": aSessionAt},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":id": s(id), ":u": s(user), ":now": ms(now), ":connected": s(SessionConnected)}}},
+			ExpressionAttributeValues: values}},
 	}})
 	var tc *types.TransactionCanceledException
-	if errors.As(err, &tc) && len(tc.CancellationReasons) > 0 && aws.ToString(tc.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
-		return ErrUserHasInstance
+	if errors.As(err, &tc) && len(tc.CancellationReasons) > 0 {
+		switch {
+		case aws.ToString(tc.CancellationReasons[0].Code) == "ConditionalCheckFailed":
+			return ErrUserHasInstance
+		case slices.ContainsFunc(tc.CancellationReasons, func(r types.CancellationReason) bool { return aws.ToString(r.Code) == "TransactionConflict" }):
+			return fmt.Errorf("assign %s to %s: %w", id, user, ErrConflict)
+		}
 	}
 	return conditional(err, "assign "+id+" to "+user)
 }
@@ -363,8 +383,10 @@ type SessionEvent struct {
 	User       string    // if set, the instance must be unassigned or theirs
 	At         time.Time // the session's time
 	// IfNewer records the event only over an older session and claim: tags are read again every
-	// cycle, and may be read just before a newer event or a claim is written.
+	// cycle, and may be read just before a newer event or a claim is written. Older means before the
+	// end of Span after At: the precision of a tag's time (zero is a millisecond).
 	IfNewer bool
+	Span    time.Duration
 }
 
 // Session records a session event of an instance; ErrTaken if a condition of the event failed.
@@ -382,7 +404,8 @@ func (st *Store) Session(ctx context.Context, pool string, ev SessionEvent) erro
 		in.ExpressionAttributeValues[":u"] = s(ev.User)
 	}
 	if ev.IfNewer {
-		conds = append(conds, "(attribute_not_exists(#sa) OR #sa < :at) AND (attribute_not_exists(assignedAt) OR assignedAt <= :at)")
+		conds = append(conds, "(attribute_not_exists(#sa) OR #sa < :end) AND (attribute_not_exists(assignedAt) OR assignedAt < :end)")
+		in.ExpressionAttributeValues[":end"] = ms(ev.At.Add(max(ev.Span, time.Millisecond)))
 	}
 	if len(conds) > 0 {
 		in.ConditionExpression = aws.String(strings.Join(conds, " AND "))

@@ -4,6 +4,7 @@
 package sgfix
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -48,6 +49,7 @@ type Outcome struct {
 // trigger is what the event says happened.
 type trigger struct {
 	groupID, who, what, account, region, eventID string
+	groupName                                    string // set when the event names the group only by name
 	when                                         time.Time
 }
 
@@ -59,7 +61,31 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (Outcome, err
 		h.Log.Error("ignoring event", "error", err.Error())
 		return Outcome{}, nil
 	}
+	if tr.groupID == "" {
+		found, err := h.groupByName(ctx, tr.groupName)
+		if err != nil {
+			return Outcome{}, h.failed(ctx, tr, h.Log.With("groupName", tr.groupName, "eventId", tr.eventID), "finding the group by name", err)
+		}
+		if found == "" {
+			h.Log.Info("group deleted meanwhile; nothing to fix", "groupName", tr.groupName, "eventId", tr.eventID)
+			return Outcome{}, nil
+		}
+		tr.groupID = found
+	}
 	return h.Fix(ctx, tr)
+}
+
+// groupByName returns the ID of the region's default-VPC group of that name (the only groups a call
+// can name without an ID), or "" if it is gone.
+func (h *Handler) groupByName(ctx context.Context, name string) (string, error) {
+	g, err := h.EC2.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupNames: []string{name}})
+	if awserr.Is(err, awserr.NotFound) || err == nil && len(g.SecurityGroups) == 0 {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return aws.ToString(g.SecurityGroups[0].GroupId), nil
 }
 
 func decode(raw []byte) (trigger, error) {
@@ -75,20 +101,40 @@ func decode(raw []byte) (trigger, error) {
 			return tr, err
 		}
 		tr.who, tr.when, tr.eventID = c.UserIdentity.Who(), c.EventTime, c.EventID
+		// The group is named by ID in the request (groupId, or GroupId of a ModifySecurityGroupRules);
+		// a call by group name (allowed in a default VPC) has its ID only in the response's rule set,
+		// and its older top-level form (cidrIp, fromPort, toPort, ipProtocol with empty
+		// ipPermissions) may come without one: then the name is resolved (groupByName).
 		var p struct {
-			GroupID string `json:"groupId"`
-			Modify  struct {
+			GroupID   string `json:"groupId"`
+			GroupName string `json:"groupName"`
+			Modify    struct {
 				GroupID string `json:"GroupId"`
 			} `json:"ModifySecurityGroupRulesRequest"`
+		}
+		var r struct {
+			RuleSet struct {
+				Items []struct {
+					GroupID string `json:"groupId"`
+				} `json:"items"`
+			} `json:"securityGroupRuleSet"`
 		}
 		if err := c.Params(&p); err != nil {
 			return tr, err
 		}
-		tr.groupID = p.GroupID
-		if tr.groupID == "" {
-			tr.groupID = p.Modify.GroupID
+		if err := c.Response(&r); err != nil {
+			return tr, err
 		}
-		tr.what = fmt.Sprintf("%s on %s", c.EventName, tr.groupID)
+		tr.groupID = cmp.Or(p.GroupID, p.Modify.GroupID)
+		if tr.groupID == "" && len(r.RuleSet.Items) > 0 {
+			tr.groupID = r.RuleSet.Items[0].GroupID
+		}
+		target := tr.groupID
+		if tr.groupID == "" && p.GroupName != "" {
+			tr.groupName = p.GroupName
+			target = fmt.Sprintf("group %q", p.GroupName)
+		}
+		tr.what = fmt.Sprintf("%s on %s", c.EventName, target)
 	case awsevent.DetailComplianceChange:
 		c, err := awsevent.DecodeComplianceChange(e)
 		if err != nil {
@@ -101,8 +147,8 @@ func decode(raw []byte) (trigger, error) {
 	default:
 		return tr, fmt.Errorf("unexpected detail type %q", e.DetailType)
 	}
-	if !strings.HasPrefix(tr.groupID, "sg-") {
-		return tr, fmt.Errorf("no security group ID in the event (got %q)", tr.groupID)
+	if !strings.HasPrefix(tr.groupID, "sg-") && tr.groupName == "" {
+		return tr, fmt.Errorf("no security group ID or name in the event (got %q)", tr.groupID)
 	}
 	return tr, nil
 }
@@ -295,7 +341,7 @@ func (h *Handler) failed(ctx context.Context, tr trigger, log *slog.Logger, doin
 			log.Error("alert failed", "error", aerr.Error())
 		}
 	}
-	return fmt.Errorf("%s for %s (%s): %w", doing, tr.groupID, class, err)
+	return fmt.Errorf("%s for %s (%s): %w", doing, cmp.Or(tr.groupID, tr.groupName), class, err)
 }
 
 func (h *Handler) count(m map[string]float64) {

@@ -310,3 +310,53 @@ func BenchmarkHandle(b *testing.B) {
 		e.sns.Published = e.sns.Published[:0]
 	}
 }
+
+// A call by group name (default VPC) has no groupId in its request: the ID is in the response's rule
+// set, and the top-level form (cidrIp, fromPort, toPort, ipProtocol, empty ipPermissions) may have no
+// rule set, when the group is found by its name.
+func TestOpenedByGroupName(t *testing.T) {
+	topLevel := map[string]any{"groupName": "legacy", "cidrIp": "0.0.0.0/0", "fromPort": 22, "toPort": 22, "ipProtocol": "tcp", "ipPermissions": map[string]any{}}
+	for name, c := range map[string]struct {
+		params, response any
+		calls            int // EC2 calls: the name lookup, if any, then the rules, the tags and the revoke
+	}{
+		"rule set":               {params: map[string]any{"groupName": "legacy", "ipPermissions": map[string]any{"items": []any{map[string]any{"ipProtocol": "tcp", "fromPort": 22, "toPort": 22, "ipRanges": map[string]any{"items": []any{map[string]any{"cidrIp": "0.0.0.0/0"}}}}}}}, calls: 3},
+		"top level and rule set": {params: topLevel, calls: 3},
+		"top level, no rule set": {params: topLevel, response: map[string]any{"_return": true}, calls: 4},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var ev map[string]any
+			if err := json.Unmarshal(fixture(t, "authorize-security-group-ingress"), &ev); err != nil {
+				t.Fatal(err)
+			}
+			detail := ev["detail"].(map[string]any)
+			detail["requestParameters"] = c.params
+			if c.response != nil {
+				detail["responseElements"] = c.response
+			}
+			raw, _ := json.Marshal(ev)
+			e := newEnv(false)
+			e.ec2.AddGroup(group)
+			e.ec2.NameGroup(group, "legacy")
+			ssh := e.ec2.AddIngress(group, "tcp", 22, 22, "0.0.0.0/0")
+			out, err := e.h.Handle(context.Background(), raw)
+			if err != nil || !slices.Equal(out.Revoked, []string{ssh}) || len(e.ec2.Rules(group)) != 0 || len(e.sns.Messages()) != 1 {
+				t.Fatalf("%+v, %v: rules left %v, alerts %q", out, err, e.ec2.Rules(group), e.sns.Messages())
+			}
+			if e.ec2.Total() != c.calls {
+				t.Errorf("%d EC2 calls, want %d", e.ec2.Total(), c.calls)
+			}
+			if !strings.Contains(e.sns.Messages()[0], "AuthorizeSecurityGroupIngress on ") {
+				t.Errorf("alert %q", e.sns.Messages()[0])
+			}
+		})
+	}
+
+	// A group gone by the time the event arrives is nothing to fix.
+	e := newEnv(false)
+	raw := bytes.Replace(fixture(t, "authorize-security-group-ingress"), []byte(`"groupId": "`+group+`", `), []byte(`"groupName": "gone", `), 1)
+	raw = bytes.Replace(raw, []byte(`"securityGroupRuleSet"`), []byte(`"ruleSetOfAnotherCall"`), 1)
+	if out, err := e.h.Handle(context.Background(), raw); err != nil || out.GroupID != "" || len(e.sns.Messages()) != 0 {
+		t.Fatalf("gone group: %+v, %v, alerts %q", out, err, e.sns.Messages())
+	}
+}
