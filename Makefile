@@ -100,7 +100,7 @@ lint: deps
 	go run ./test/cfnlint cdk.out.lint/*
 
 ## test: vet, format check and every Go test (goldens compared, never rewritten)
-test:
+test: deps
 	go vet ./...
 	@unformatted=$$(gofmt -l $(GO_FILES)); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	go test ./...

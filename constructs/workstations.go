@@ -195,9 +195,10 @@ func (w *Workstations) Connections() awsec2.Connections { return w.SecurityGroup
 // PoolNames lists the pools in the order they were given.
 func (w *Workstations) PoolNames() []string { return slices.Clone(w.pools) }
 
-// GrantManage attaches to role the customer-managed policy that lets it launch workstations from the
-// pools' launch templates into the workstation subnets, and start, stop, reboot, terminate and tag only
-// instances tagged with one of the pools: the permissions of a connection broker or a pool scaler.
+// GrantManage attaches to role the customer-managed policy that lets it launch workstations from this
+// environment's pool launch templates into the workstation subnets, and start, stop, reboot, terminate
+// and tag only instances tagged with this environment and a pool: the permissions of a connection
+// broker or a pool scaler.
 func (w *Workstations) GrantManage(role awsiam.IRole) {
 	if w.managePolicy == nil {
 		w.managePolicy = w.newManagePolicy()
@@ -206,25 +207,25 @@ func (w *Workstations) GrantManage(role awsiam.IRole) {
 }
 
 func (w *Workstations) newManagePolicy() awsiam.ManagedPolicy {
-	var templates, launchWith []string
-	for _, name := range w.pools {
-		templates = append(templates, w.arn("launch-template", *w.LaunchTemplates[name].LaunchTemplateId()))
-	}
-	launchWith = append(launchWith, templates...)
+	// The policy names no pool: launch templates and instances are matched by this environment's tag,
+	// so its size does not grow with the pools (IAM allows 6,144 characters in a managed policy).
+	stack := awscdk.Stack_Of(w.Construct)
+	images := fmt.Sprintf("arn:%s:ec2:%s::image/*", *stack.Partition(), *stack.Region())
+	launchWith := []string{w.arn("security-group", *w.SecurityGroup.SecurityGroupId())}
 	for _, id := range *w.subnets.SubnetIds {
 		launchWith = append(launchWith, w.arn("subnet", *id))
 	}
-	stack := awscdk.Stack_Of(w.Construct)
-	images := fmt.Sprintf("arn:%s:ec2:%s::image/*", *stack.Partition(), *stack.Region())
-	launchWith = append(launchWith, w.arn("security-group", *w.SecurityGroup.SecurityGroupId()))
-	fromTemplate := map[string]any{"ArnEquals": map[string]any{"ec2:LaunchTemplate": templates}}
+	// Every launch names a launch template (EC2 authorizes the template itself as a resource of the
+	// call, and LaunchFromPoolTemplates admits only this environment's).
+	fromTemplate := map[string]any{"ArnLike": map[string]any{"ec2:LaunchTemplate": w.arn("launch-template", "*")}}
 	withConditions := func(extra map[string]any) *map[string]any {
-		c := map[string]any{"ArnEquals": fromTemplate["ArnEquals"]}
+		c := map[string]any{"ArnLike": fromTemplate["ArnLike"]}
 		for k, v := range extra {
 			c[k] = v
 		}
 		return &c
 	}
+	environmentTag := map[string]any{"aws:ResourceTag/" + EnvironmentTagKey: w.namePrefix}
 	statements := []awsiam.PolicyStatement{}
 	for _, s := range []*awsiam.PolicyStatementProps{{
 		// A launch template's settings can be overridden in RunInstances; these conditions keep the
@@ -252,6 +253,11 @@ func (w *Workstations) newManagePolicy() awsiam.ManagedPolicy {
 		Resources:  jsii.Strings(images),
 		Conditions: &map[string]any{"Bool": map[string]any{"ec2:IsLaunchTemplateResource": "true"}},
 	}, {
+		Sid:        jsii.String("LaunchFromPoolTemplates"),
+		Actions:    jsii.Strings("ec2:RunInstances"),
+		Resources:  jsii.Strings(w.arn("launch-template", "*")),
+		Conditions: &map[string]any{"StringEquals": environmentTag, "Null": map[string]any{"aws:ResourceTag/" + PoolTagKey: "false"}},
+	}, {
 		Sid:       jsii.String("LaunchWithPoolResources"),
 		Actions:   jsii.Strings("ec2:RunInstances"),
 		Resources: jsii.Strings(launchWith...),
@@ -264,9 +270,7 @@ func (w *Workstations) newManagePolicy() awsiam.ManagedPolicy {
 		Sid:       jsii.String("ManagePoolInstances"),
 		Actions:   jsii.Strings("ec2:StartInstances", "ec2:StopInstances", "ec2:RebootInstances", "ec2:TerminateInstances", "ec2:CreateTags", "ec2:DeleteTags"),
 		Resources: jsii.Strings(w.arn("instance", "*")),
-		Conditions: &map[string]any{"StringEquals": map[string]any{
-			"aws:ResourceTag/" + PoolTagKey: w.pools, "aws:ResourceTag/" + EnvironmentTagKey: w.namePrefix,
-		}},
+		Conditions: &map[string]any{"StringEquals": environmentTag, "Null": map[string]any{"aws:ResourceTag/" + PoolTagKey: "false"}},
 	}, {
 		Sid:       jsii.String("DescribeWorkstations"),
 		Actions:   jsii.Strings("ec2:DescribeInstances", "ec2:DescribeInstanceStatus", "ec2:DescribeTags", "ec2:DescribeLaunchTemplates", "ec2:DescribeLaunchTemplateVersions", "ec2:DescribeImages", "ec2:DescribeSubnets"),
@@ -297,13 +301,17 @@ func (w *Workstations) newManagePolicy() awsiam.ManagedPolicy {
 		Description: jsii.String("Launch and manage editbay workstations of these pools only"),
 		Statements:  &statements,
 	})
-	why := "RunInstances creates instances, volumes and network interfaces whose IDs cannot be known in advance, so these resources are wildcards; RunInstances is allowed only through the pools' launch templates, and every other action only on instances tagged with a pool."
+	why := "RunInstances creates instances, volumes and network interfaces whose IDs cannot be known in advance, so these resources are wildcards; RunInstances is allowed only through this environment's pool launch templates, and every other action only on instances tagged with this environment and a pool."
 	cdknag.NagSuppressions_AddResourceSuppressions(policy, &[]*cdknag.NagPackSuppression{{
 		Id:     jsii.String("AwsSolutions-IAM5"),
 		Reason: &why,
 		AppliesTo: &[]any{
 			"Resource::" + nagArn(stack, "ec2", "instance/*"), "Resource::" + nagArn(stack, "ec2", "volume/*"), "Resource::" + nagArn(stack, "ec2", "network-interface/*"),
 		},
+	}, {
+		Id:        jsii.String("AwsSolutions-IAM5"),
+		Reason:    jsii.String("Launch templates are matched by this environment's editbay:environment tag, which the policy cannot set (it tags only instances, volumes and interfaces), so the policy stays one size whatever the number of pools."),
+		AppliesTo: &[]any{"Resource::" + nagArn(stack, "ec2", "launch-template/*")},
 	}, {
 		Id:        jsii.String("AwsSolutions-IAM5"),
 		Reason:    jsii.String("AMIs come from SSM parameters resolved at deployment, so their IDs are not known here; any image may be used only through the pools' launch templates."),

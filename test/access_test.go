@@ -462,17 +462,21 @@ func TestBrokerPermissions(t *testing.T) {
 		roleID, _ := byPath(t, tpl, e.Name, "Brokers/Brokers/Role")
 		wsRoleID, _ := byPath(t, tpl, e.Name, "Workstations/Role")
 		st := policyStatements(tpl, roleID)
-		var pools []string
-		for _, p := range e.Access.Pools {
-			pools = append(pools, p.Name)
-		}
-		// Instances, volumes and interfaces come only from the pools' templates, with IMDSv2, encrypted
-		// volumes and the pools' instance types, even when a caller overrides the template.
+		envTag := synthesized.cfg.Project + "-" + e.Name
+		// Instances, volumes and interfaces come only from a launch template, and the only templates are
+		// those tagged with this environment and a pool (the policy names no pool, so that its size does
+		// not grow with them); with IMDSv2, encrypted volumes and the pools' instance types, even when a
+		// caller overrides the template.
 		for _, sid := range []string{"LaunchPoolInstances", "LaunchEncryptedVolumes", "LaunchNetworkInterfaces"} {
 			launch := statement(st, sid)
-			if at(launch, "Action") != "ec2:RunInstances" || len(at(launch, "Condition", "ArnEquals", "ec2:LaunchTemplate").([]any)) != len(pools) {
+			if at(launch, "Action") != "ec2:RunInstances" || !strings.Contains(asJSON(at(launch, "Condition", "ArnLike", "ec2:LaunchTemplate")), ":launch-template/*") {
 				t.Errorf("%s: launch statement %s: %s", e.Name, sid, asJSON(launch))
 			}
+		}
+		templates := statement(st, "LaunchFromPoolTemplates")
+		if at(templates, "Condition", "StringEquals", "aws:ResourceTag/"+ebc.EnvironmentTagKey) != envTag ||
+			at(templates, "Condition", "Null", "aws:ResourceTag/"+ebc.PoolTagKey) != "false" {
+			t.Errorf("%s: launch templates not limited to this environment's pools: %s", e.Name, asJSON(templates))
 		}
 		instances := statement(st, "LaunchPoolInstances")
 		if at(instances, "Condition", "StringEquals", "ec2:MetadataHttpTokens") != "required" {
@@ -489,9 +493,9 @@ func TestBrokerPermissions(t *testing.T) {
 			t.Errorf("%s: unencrypted volumes may be launched", e.Name)
 		}
 		manage := statement(st, "ManagePoolInstances")
-		if asJSON(at(manage, "Condition", "StringEquals", "aws:ResourceTag/"+ebc.PoolTagKey)) != asJSON(pools) ||
-			at(manage, "Condition", "StringEquals", "aws:ResourceTag/"+ebc.EnvironmentTagKey) != synthesized.cfg.Project+"-"+e.Name {
-			t.Errorf("%s: instance actions not limited to this environment's pool tags %v: %s", e.Name, pools, asJSON(manage))
+		if at(manage, "Condition", "Null", "aws:ResourceTag/"+ebc.PoolTagKey) != "false" ||
+			at(manage, "Condition", "StringEquals", "aws:ResourceTag/"+ebc.EnvironmentTagKey) != envTag {
+			t.Errorf("%s: instance actions not limited to this environment's pools: %s", e.Name, asJSON(manage))
 		}
 		pass := statement(st, "PassWorkstationRole")
 		if at(pass, "Resource", "Fn::GetAtt", 0) != wsRoleID || at(pass, "Condition", "StringEquals", "iam:PassedToService") != "ec2.amazonaws.com" {

@@ -1,0 +1,281 @@
+// Package cli runs editbay the way its README tells users to: through the pinned CDK CLI and the
+// Makefile, with no AWS credentials. Every stack selector the README shows selects the stacks it
+// says, and deploy, diff and destroy stop at credentials, never at selection. It links no CDK code.
+package cli
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// root is the repository, where the README's commands run.
+const root = "../.."
+
+// example is the installation the selectors are run against: two environments in two accounts and
+// regions, so that environment and account stages both exist.
+const example = "examples/multi-account.yaml"
+
+// selections are the selectors the README documents, each with the stack paths it selects in the
+// example. TestReadmeSelectorsAreTested keeps the README within this table.
+var selections = map[string][]string{
+	"**":          append(append([]string{}, envStacks...), accountStacks...),
+	"prod/*":      {"prod/Network", "prod/Access"},
+	"stg/*":       {"stg/Network", "stg/Access"},
+	"account-*/*": accountStacks,
+}
+
+var (
+	envStacks     = []string{"stg/Network", "stg/Access", "prod/Network", "prod/Access"}
+	accountStacks = []string{
+		"account-111111111111/Audit", "account-111111111111/Guardrails", "account-111111111111/Guardrails-ap-southeast-1",
+		"account-111111111111/Identity", "account-111111111111/GlobalEvents",
+		"account-222222222222/Audit", "account-222222222222/Guardrails", "account-222222222222/Identity",
+		"account-222222222222/GlobalEvents",
+	}
+)
+
+// credentialFailure is what the CLI says when a command got as far as needing AWS credentials.
+var credentialFailure = regexp.MustCompile(`Unable to resolve AWS account to use|no credentials have been configured`)
+
+// exampleAssembly is the example, synthesized once by the CLI for the whole package.
+var exampleAssembly string
+
+func TestMain(m *testing.M) {
+	if _, err := os.Stat(filepath.Join(root, "node_modules", ".bin", "cdk")); err != nil {
+		if os.Getenv("CI") != "" {
+			fmt.Fprintln(os.Stderr, "test/cli: the pinned CDK CLI is not installed: run `make deps` (npm ci) first")
+			os.Exit(1)
+		}
+		fmt.Println("test/cli: skipped: the pinned CDK CLI is not installed (run `make deps`)")
+		os.Exit(0)
+	}
+	dir, err := os.MkdirTemp("", "editbay-cli-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	exampleAssembly = filepath.Join(dir, "cdk.out")
+	code := 1
+	if out, err := cdk("synth", "--quiet", "-c", "config="+example, "-o", exampleAssembly); err != nil {
+		fmt.Fprintf(os.Stderr, "synthesizing %s: %v\n%s", example, err, out)
+	} else {
+		code = m.Run()
+	}
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// env is the environment of every command: the CLI's, without any AWS credentials or configuration,
+// without the instance metadata service, and without telemetry.
+func env() []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "AWS_CA_BUNDLE=") {
+			continue
+		}
+		out = append(out, kv)
+	}
+	missing := filepath.Join(os.TempDir(), "editbay-no-aws-config")
+	return append(out, "AWS_EC2_METADATA_DISABLED=true", "AWS_CONFIG_FILE="+missing,
+		"AWS_SHARED_CREDENTIALS_FILE="+missing, "CDK_DISABLE_CLI_TELEMETRY=true")
+}
+
+func command(name string, args ...string) *exec.Cmd {
+	cmd := exec.Command(name, args...)
+	cmd.Dir, cmd.Env = root, env()
+	return cmd
+}
+
+// cdk runs the pinned CLI from the repository as the README does (npx --no -- cdk), returning its
+// combined output.
+func cdk(args ...string) (string, error) {
+	out, err := command("npx", append([]string{"--no", "--", "cdk"}, args...)...).CombinedOutput()
+	return string(out), err
+}
+
+func run(t *testing.T, name string, args ...string) (string, int) {
+	t.Helper()
+	out, err := command(name, args...).CombinedOutput()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return string(out), 0
+	case errors.As(err, &exit):
+		return string(out), exit.ExitCode()
+	}
+	t.Fatalf("%s %s: %v", name, strings.Join(args, " "), err)
+	return "", 0
+}
+
+// stackPaths reads `cdk ls` output: "<path> (<stack name>)" per line.
+func stackPaths(out string) []string {
+	var paths []string
+	for line := range strings.SplitSeq(strings.TrimSpace(out), "\n") {
+		if path, _, _ := strings.Cut(strings.TrimSpace(line), " "); path != "" {
+			paths = append(paths, path)
+		}
+	}
+	slices.Sort(paths)
+	return paths
+}
+
+// Each documented selector selects exactly its stacks, and deploy, diff and destroy with it fail at
+// credentials, after selection.
+func TestSelectors(t *testing.T) {
+	for selector, want := range selections {
+		t.Run(selector, func(t *testing.T) {
+			t.Parallel()
+			out, code := run(t, "npx", "--no", "--", "cdk", "ls", "--app", exampleAssembly, selector)
+			want = slices.Sorted(slices.Values(want))
+			if got := stackPaths(out); code != 0 || !slices.Equal(got, want) {
+				t.Errorf("cdk ls %q: exit %d, selected %v, want %v\n%s", selector, code, got, want, out)
+			}
+			for _, verb := range [][]string{{"deploy", "--require-approval", "never"}, {"diff"}, {"destroy", "--force"}} {
+				args := append([]string{"--no", "--", "cdk", verb[0], "--app", exampleAssembly, "--no-notices"}, verb[1:]...)
+				out, code := run(t, "npx", append(args, selector)...)
+				if code == 0 || !credentialFailure.MatchString(out) || strings.Contains(out, "No stacks match") {
+					t.Errorf("cdk %s %q without credentials: exit %d, want a failure at credentials:\n%s", verb[0], selector, code, out)
+				}
+			}
+		})
+	}
+}
+
+// The CloudFormation stack names that `cdk ls` prints in parentheses are not selectors: deploy says
+// so, and `make destroy`, whose CLI command would exit 0 having selected nothing, fails and lists the
+// stack paths.
+func TestStackNamesAreNotSelectors(t *testing.T) {
+	out, code := run(t, "npx", "--no", "--", "cdk", "deploy", "--app", exampleAssembly, "--no-notices", "globalvfx-prod-network")
+	if code == 0 || !strings.Contains(out, "No stacks match") {
+		t.Errorf("cdk deploy globalvfx-prod-network: exit %d, want no match:\n%s", code, out)
+	}
+	out, code = run(t, "make", "--no-print-directory", "destroy", "CONFIG="+example, "STAGES=prod",
+		"OUT="+filepath.Join(t.TempDir(), "cdk.out"), "STACKS=globalvfx-prod-network")
+	if code == 0 || !strings.Contains(out, "selects no stack") || !strings.Contains(out, "prod/Network (globalvfx-prod-network)") {
+		t.Errorf("make destroy STACKS=globalvfx-prod-network: exit %d, want a refusal listing the stack paths:\n%s", code, out)
+	}
+}
+
+// `make deploy` without credentials ends in what to set, after the CLI's own message; STAGES=prod
+// synthesizes only the prod stage.
+func TestDeployWithoutCredentialsSaysWhatToSet(t *testing.T) {
+	outdir := filepath.Join(t.TempDir(), "cdk.out")
+	out, code := run(t, "make", "--no-print-directory", "deploy", "CONFIG="+example, "STAGES=prod", "OUT="+outdir, "STACKS=prod/*")
+	if code == 0 || !credentialFailure.MatchString(out) || !strings.Contains(out, "editbay: no usable AWS credentials. Set AWS_PROFILE") {
+		t.Errorf("make deploy without credentials: exit %d, want the credentials hint:\n%s", code, out)
+	}
+	ls, _ := run(t, "npx", "--no", "--", "cdk", "ls", "--app", outdir, "**")
+	if got := stackPaths(ls); !slices.Equal(got, []string{"prod/Access", "prod/Network"}) {
+		t.Errorf("STAGES=prod synthesized %v, want the prod stage alone", got)
+	}
+}
+
+// A refused config leaves nothing in the output directory, not even an earlier run's templates, and
+// names every problem by its field path.
+func TestInvalidConfigEmptiesTheOutput(t *testing.T) {
+	outdir := filepath.Join(t.TempDir(), "cdk.out")
+	if err := os.MkdirAll(filepath.Join(outdir, "assembly-prod"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(outdir, "assembly-prod", "prodNetwork.template.json")
+	if err := os.WriteFile(stale, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, code := run(t, "npx", "--no", "--", "cdk", "synth", "--quiet", "-c", "config=test/testdata/invalid.yaml", "-o", outdir)
+	if code == 0 {
+		t.Fatalf("synth accepted test/testdata/invalid.yaml:\n%s", out)
+	}
+	for _, want := range []string{
+		"test/testdata/invalid.yaml: 4 problem(s)",
+		`environments[0].network.natMod: unknown key (did you mean "natMode"?)`,
+		"environments[0].availabilityZones: need at least 2, got 1",
+		`environments[0].network.vpcCidr: "10.20.0.0/33" is not a CIDR`,
+		"environments[0].tags.Owner: mandatory cost tag is missing",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	var left []string
+	filepath.WalkDir(outdir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && !strings.HasSuffix(path, ".lock") {
+			left = append(left, path)
+		}
+		return nil
+	})
+	if len(left) > 0 {
+		t.Errorf("the refused config left %v", left)
+	}
+	// A stage selector that matches nothing is refused the same way, naming the stages there are.
+	out, code = run(t, "npx", "--no", "--", "cdk", "synth", "--quiet", "-c", "stages=prd", "-o", outdir)
+	if code == 0 || !strings.Contains(out, `"prd" matches no stage (the stages are stg, prod, account-default)`) {
+		t.Errorf("synth -c stages=prd: exit %d, want a refusal naming the stages:\n%s", code, out)
+	}
+}
+
+// readmeSelector finds the stack selectors of the README's deploy, diff, destroy and ls commands:
+// the quoted pattern of `npx cdk <verb> '<pattern>'`, or STACKS of `make <target>` ('**' unset).
+var (
+	npxCommand  = regexp.MustCompile(`npx cdk (deploy|diff|destroy|ls)\b(.*)`)
+	makeCommand = regexp.MustCompile(`make (deploy|diff-deployed|destroy)\b(.*)`)
+	quoted      = regexp.MustCompile(`(?:^|\s)'([^']+)'`)
+	stacksVar   = regexp.MustCompile(`STACKS='([^']+)'`)
+)
+
+func readmeSelectors(t *testing.T) map[string]string {
+	t.Helper()
+	f, err := os.Open(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	found := map[string]string{} // selector: the README line
+	inCode := false
+	for sc := bufio.NewScanner(f); sc.Scan(); {
+		line := sc.Text()
+		if strings.HasPrefix(strings.TrimSpace(line), "```") {
+			inCode = !inCode
+			continue
+		}
+		if !inCode {
+			continue
+		}
+		if m := npxCommand.FindStringSubmatch(line); m != nil {
+			if strings.Contains(m[2], "--all") {
+				t.Errorf("README: %q: --all selects only top-level stacks, and editbay has none", line)
+			}
+			for _, q := range quoted.FindAllStringSubmatch(m[2], -1) {
+				found[q[1]] = line
+			}
+		}
+		if m := makeCommand.FindStringSubmatch(line); m != nil {
+			selector := "**"
+			if s := stacksVar.FindStringSubmatch(m[2]); s != nil {
+				selector = s[1]
+			}
+			found[selector] = line
+		}
+	}
+	return found
+}
+
+// Every selector the README shows is one TestSelectors runs.
+func TestReadmeSelectorsAreTested(t *testing.T) {
+	found := readmeSelectors(t)
+	if len(found) < 3 {
+		t.Fatalf("found %d selectors in the README's commands, want the deploy commands' at least", len(found))
+	}
+	for selector, line := range found {
+		if _, ok := selections[selector]; !ok {
+			t.Errorf("README: %q uses the selector %q, which TestSelectors does not run", line, selector)
+		}
+	}
+}
