@@ -267,9 +267,9 @@ func (w *Workstations) newManagePolicy() awsiam.ManagedPolicy {
 		Resources:  jsii.Strings(w.arn("instance", "*"), w.arn("volume", "*"), w.arn("network-interface", "*")),
 		Conditions: &map[string]any{"StringEquals": map[string]any{"ec2:CreateAction": "RunInstances"}},
 	}, {
-		Sid:       jsii.String("ManagePoolInstances"),
-		Actions:   jsii.Strings("ec2:StartInstances", "ec2:StopInstances", "ec2:RebootInstances", "ec2:TerminateInstances", "ec2:CreateTags", "ec2:DeleteTags"),
-		Resources: jsii.Strings(w.arn("instance", "*")),
+		Sid:        jsii.String("ManagePoolInstances"),
+		Actions:    jsii.Strings("ec2:StartInstances", "ec2:StopInstances", "ec2:RebootInstances", "ec2:TerminateInstances", "ec2:CreateTags", "ec2:DeleteTags"),
+		Resources:  jsii.Strings(w.arn("instance", "*")),
 		Conditions: &map[string]any{"StringEquals": environmentTag, "Null": map[string]any{"aws:ResourceTag/" + PoolTagKey: "false"}},
 	}, {
 		Sid:       jsii.String("DescribeWorkstations"),
