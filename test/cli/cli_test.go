@@ -13,15 +13,16 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
 // root is the repository, where the README's commands run.
 const root = "../.."
 
-// example is the installation the selectors are run against: two environments in two accounts and
+// exampleConfig is the installation the selectors are run against: two environments in two accounts and
 // regions, so that environment and account stages both exist.
-const example = "examples/multi-account.yaml"
+const exampleConfig = "examples/multi-account.yaml"
 
 // selections are the selectors the README documents, each with the stack paths it selects in the
 // example. TestReadmeSelectorsAreTested keeps the README within this table.
@@ -45,8 +46,27 @@ var (
 // credentialFailure is what the CLI says when a command got as far as needing AWS credentials.
 var credentialFailure = regexp.MustCompile(`Unable to resolve AWS account to use|no credentials have been configured`)
 
-// exampleAssembly is the example, synthesized once by the CLI for the whole package.
-var exampleAssembly string
+// example returns the example's cloud assembly, synthesized by the CLI once for the whole package.
+func example(t *testing.T) string {
+	t.Helper()
+	exampleOnce.Do(func() {
+		exampleDir = filepath.Join(tempDir, "example.out")
+		if out, err := cdk("synth", "--quiet", "-c", "config="+exampleConfig, "-o", exampleDir); err != nil {
+			exampleErr = fmt.Errorf("synthesizing %s: %v\n%s", exampleConfig, err, out)
+		}
+	})
+	if exampleErr != nil {
+		t.Fatal(exampleErr)
+	}
+	return exampleDir
+}
+
+var (
+	exampleOnce sync.Once
+	exampleDir  string
+	exampleErr  error
+	tempDir     string // removed after the tests
+)
 
 func TestMain(m *testing.M) {
 	if _, err := os.Stat(filepath.Join(root, "node_modules", ".bin", "cdk")); err != nil {
@@ -57,19 +77,13 @@ func TestMain(m *testing.M) {
 		fmt.Println("test/cli: skipped: the pinned CDK CLI is not installed (run `make deps`)")
 		os.Exit(0)
 	}
-	dir, err := os.MkdirTemp("", "editbay-cli-")
-	if err != nil {
+	var err error
+	if tempDir, err = os.MkdirTemp("", "editbay-cli-"); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	exampleAssembly = filepath.Join(dir, "cdk.out")
-	code := 1
-	if out, err := cdk("synth", "--quiet", "-c", "config="+example, "-o", exampleAssembly); err != nil {
-		fmt.Fprintf(os.Stderr, "synthesizing %s: %v\n%s", example, err, out)
-	} else {
-		code = m.Run()
-	}
-	os.RemoveAll(dir)
+	code := m.Run()
+	os.RemoveAll(tempDir)
 	os.Exit(code)
 }
 
@@ -133,13 +147,13 @@ func TestSelectors(t *testing.T) {
 	for selector, want := range selections {
 		t.Run(selector, func(t *testing.T) {
 			t.Parallel()
-			out, code := run(t, "npx", "--no", "--", "cdk", "ls", "--app", exampleAssembly, selector)
+			out, code := run(t, "npx", "--no", "--", "cdk", "ls", "--app", example(t), selector)
 			want = slices.Sorted(slices.Values(want))
 			if got := stackPaths(out); code != 0 || !slices.Equal(got, want) {
 				t.Errorf("cdk ls %q: exit %d, selected %v, want %v\n%s", selector, code, got, want, out)
 			}
 			for _, verb := range [][]string{{"deploy", "--require-approval", "never"}, {"diff"}, {"destroy", "--force"}} {
-				args := append([]string{"--no", "--", "cdk", verb[0], "--app", exampleAssembly, "--no-notices"}, verb[1:]...)
+				args := append([]string{"--no", "--", "cdk", verb[0], "--app", example(t), "--no-notices"}, verb[1:]...)
 				out, code := run(t, "npx", append(args, selector)...)
 				if code == 0 || !credentialFailure.MatchString(out) || strings.Contains(out, "No stacks match") {
 					t.Errorf("cdk %s %q without credentials: exit %d, want a failure at credentials:\n%s", verb[0], selector, code, out)
@@ -153,11 +167,12 @@ func TestSelectors(t *testing.T) {
 // so, and `make destroy`, whose CLI command would exit 0 having selected nothing, fails and lists the
 // stack paths.
 func TestStackNamesAreNotSelectors(t *testing.T) {
-	out, code := run(t, "npx", "--no", "--", "cdk", "deploy", "--app", exampleAssembly, "--no-notices", "globalvfx-prod-network")
+	t.Parallel()
+	out, code := run(t, "npx", "--no", "--", "cdk", "deploy", "--app", example(t), "--no-notices", "globalvfx-prod-network")
 	if code == 0 || !strings.Contains(out, "No stacks match") {
 		t.Errorf("cdk deploy globalvfx-prod-network: exit %d, want no match:\n%s", code, out)
 	}
-	out, code = run(t, "make", "--no-print-directory", "destroy", "CONFIG="+example, "STAGES=prod",
+	out, code = run(t, "make", "--no-print-directory", "destroy", "CONFIG="+exampleConfig, "STAGES=prod",
 		"OUT="+filepath.Join(t.TempDir(), "cdk.out"), "STACKS=globalvfx-prod-network")
 	if code == 0 || !strings.Contains(out, "selects no stack") || !strings.Contains(out, "prod/Network (globalvfx-prod-network)") {
 		t.Errorf("make destroy STACKS=globalvfx-prod-network: exit %d, want a refusal listing the stack paths:\n%s", code, out)
@@ -167,8 +182,9 @@ func TestStackNamesAreNotSelectors(t *testing.T) {
 // `make deploy` without credentials ends in what to set, after the CLI's own message; STAGES=prod
 // synthesizes only the prod stage.
 func TestDeployWithoutCredentialsSaysWhatToSet(t *testing.T) {
+	t.Parallel()
 	outdir := filepath.Join(t.TempDir(), "cdk.out")
-	out, code := run(t, "make", "--no-print-directory", "deploy", "CONFIG="+example, "STAGES=prod", "OUT="+outdir, "STACKS=prod/*")
+	out, code := run(t, "make", "--no-print-directory", "deploy", "CONFIG="+exampleConfig, "STAGES=prod", "OUT="+outdir, "STACKS=prod/*")
 	if code == 0 || !credentialFailure.MatchString(out) || !strings.Contains(out, "editbay: no usable AWS credentials. Set AWS_PROFILE") {
 		t.Errorf("make deploy without credentials: exit %d, want the credentials hint:\n%s", code, out)
 	}
@@ -181,6 +197,7 @@ func TestDeployWithoutCredentialsSaysWhatToSet(t *testing.T) {
 // A refused config leaves nothing in the output directory, not even an earlier run's templates, and
 // names every problem by its field path.
 func TestInvalidConfigEmptiesTheOutput(t *testing.T) {
+	t.Parallel()
 	outdir := filepath.Join(t.TempDir(), "cdk.out")
 	if err := os.MkdirAll(filepath.Join(outdir, "assembly-prod"), 0o755); err != nil {
 		t.Fatal(err)

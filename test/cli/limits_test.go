@@ -70,6 +70,7 @@ environments:
 // Ninety pools in three environments synthesize within IAM's policy sizes, EC2's user-data size and
 // CloudFormation's stack limits: the workstation-management policy names no pool.
 func TestPoolsWithinAWSLimits(t *testing.T) {
+	t.Parallel()
 	outdir := filepath.Join(t.TempDir(), "cdk.out")
 	if out, err := cdk("synth", "--quiet", "-c", "config="+poolsConfig(t), "-o", outdir); err != nil {
 		t.Fatalf("synth: %v\n%s", err, out)
