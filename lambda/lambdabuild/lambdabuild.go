@@ -5,6 +5,8 @@ package lambdabuild
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -19,17 +21,95 @@ import (
 // is not redeployed: no cgo, the lambda.norpc tag (no net/rpc server the custom runtime never uses),
 // -trimpath, no VCS stamp, no build ID, stripped. It needs only the Go toolchain and the module cache
 // (GOPROXY=off works once `go mod download` has run).
+//
+// The Go build cache keeps compiled packages but not linked binaries, and linking the functions costs
+// more than everything else of a warm build; so the binaries are kept in the user's cache directory
+// (editbay/lambda under os.UserCacheDir), under the build IDs of every package they link, and are
+// linked again only when one of those changes.
 func Build(root, goarch, out string, packages ...string) error {
-	args := append([]string{"build", "-tags", "lambda.norpc", "-trimpath", "-buildvcs=false", "-ldflags", "-s -w -buildid=", "-o", out}, packages...)
-	cmd := exec.Command("go", args...)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+goarch, "CGO_ENABLED=0", "GOFLAGS=-mod=readonly", "GOWORK=off")
+	env := append(os.Environ(), "GOOS=linux", "GOARCH="+goarch, "CGO_ENABLED=0", "GOFLAGS=-mod=readonly", "GOWORK=off")
+	cached := cachedBuild(root, env, packages)
+	if cached == "" {
+		return goBuild(root, env, out, packages)
+	}
+	if _, err := os.Stat(cached); err != nil {
+		tmp, err := os.MkdirTemp(filepath.Dir(cached), "build-")
+		if err != nil {
+			return goBuild(root, env, out, packages)
+		}
+		if err := goBuild(root, env, tmp+string(filepath.Separator), packages); err != nil {
+			os.RemoveAll(tmp)
+			return err
+		}
+		// Another build may have stored the same binaries first; theirs are the same bytes.
+		if err := os.Rename(tmp, cached); err != nil {
+			os.RemoveAll(tmp)
+		}
+	}
+	intoDir := len(packages) > 1 || strings.HasSuffix(out, string(filepath.Separator))
+	if intoDir {
+		if err := os.MkdirAll(out, 0o755); err != nil {
+			return err
+		}
+	}
+	for _, pkg := range packages {
+		dst := out
+		if intoDir {
+			dst = filepath.Join(out, filepath.Base(pkg))
+		}
+		b, err := os.ReadFile(filepath.Join(cached, filepath.Base(pkg)))
+		if err == nil {
+			err = os.WriteFile(dst, b, 0o755)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var (
+	buildFlags = []string{"-tags", "lambda.norpc", "-trimpath", "-buildvcs=false"}
+	ldflags    = "-s -w -buildid="
+)
+
+func goBuild(root string, env []string, out string, packages []string) error {
+	args := append(append([]string{"build"}, buildFlags...), "-ldflags", ldflags, "-o", out)
+	cmd := exec.Command("go", append(args, packages...)...)
+	cmd.Dir, cmd.Env = root, env
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("go build %s: %v\n%s", strings.Join(packages, " "), err, stderr.String())
 	}
 	return nil
+}
+
+// cachedBuild returns where the binaries of packages built in env are kept: a directory named by a
+// hash of the flags and of the build ID of every package they link (which covers their sources, the
+// toolchain, GOARCH and the tags), or "" when there is no cache directory or go list fails (the build
+// then reports why).
+func cachedBuild(root string, env []string, packages []string) string {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	args := append(append([]string{"list", "-export", "-deps"}, buildFlags...),
+		"-f", "{{if .Export}}{{.ImportPath}} {{.BuildID}}{{end}}")
+	cmd := exec.Command("go", append(args, packages...)...)
+	cmd.Dir, cmd.Env = root, env
+	ids, err := cmd.Output()
+	if err != nil {
+		return ""
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%q %q %q\n", buildFlags, ldflags, packages)
+	h.Write(ids)
+	dir := filepath.Join(base, "editbay", "lambda")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return ""
+	}
+	return filepath.Join(dir, hex.EncodeToString(h.Sum(nil)))
 }
 
 // Functions returns the packages of every function of the module at root: each lambda/<name> with a

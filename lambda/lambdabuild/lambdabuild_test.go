@@ -50,3 +50,43 @@ func TestBuildIsReproducible(t *testing.T) {
 		t.Errorf("build ID %q (%v)", id, err)
 	}
 }
+
+// A binary kept in the cache is reused only while every package it links is unchanged: a changed
+// source is linked again.
+func TestCacheFollowsSources(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	t.Setenv("HOME", t.TempDir())
+	mod := t.TempDir()
+	if err := os.Mkdir(filepath.Join(mod, "fn"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, content string) {
+		if err := os.WriteFile(filepath.Join(mod, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("go.mod", "module example.com/fn\n\ngo 1.26\n")
+	build := func(message string) []byte {
+		write("fn/main.go", "package main\n\nfunc main() { println(\""+message+"\") }\n")
+		out := filepath.Join(t.TempDir(), "bootstrap")
+		if err := Build(mod, "arm64", out, "./fn"); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	first, again, changed := build("one"), build("one"), build("two")
+	if !bytes.Equal(first, again) {
+		t.Error("the same sources gave another binary")
+	}
+	if bytes.Equal(first, changed) || !bytes.Contains(changed, []byte("two")) {
+		t.Error("a changed source gave the cached binary")
+	}
+	entries, _ := os.ReadDir(filepath.Join(os.Getenv("XDG_CACHE_HOME"), "editbay", "lambda"))
+	if len(entries) != 2 {
+		t.Errorf("%d cached builds, want 2 (one per version of the source)", len(entries))
+	}
+}
