@@ -47,9 +47,9 @@ synth-isolated: deps
 	env -i PATH="$$PATH" HOME= GOCACHE="$$(go env GOCACHE)" GOMODCACHE="$$(go env GOMODCACHE)" GOPROXY=off GOTOOLCHAIN=local \
 		NPM_CONFIG_CACHE="$$(mktemp -d)" NPM_CONFIG_UPDATE_NOTIFIER=false $(CDK) synth --quiet $(CONTEXT)
 
-## ls: the stack paths of the installation, with their CloudFormation stack names
-ls: deps
-	$(CDK) ls $(CONTEXT) '**'
+## ls: synthesize, then list the stack paths (the selectors of STACKS) with their CloudFormation names
+ls: synth
+	@$(CDK) ls --app $(OUT) '**'
 
 # selected fails unless STACKS selects a stack of the assembly in $(OUT): the CLI's destroy exits 0
 # when its selector matches nothing, and a typo should never look like success.
