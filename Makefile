@@ -45,7 +45,7 @@ synth: deps
 synth-isolated: deps
 	@rm -rf cdk.out
 	env -i PATH="$$PATH" HOME= GOCACHE="$$(go env GOCACHE)" GOMODCACHE="$$(go env GOMODCACHE)" GOPROXY=off GOTOOLCHAIN=local \
-		NPM_CONFIG_CACHE="$$(mktemp -d)" NPM_CONFIG_UPDATE_NOTIFIER=false $(CDK) synth --quiet $(CONTEXT)
+		NPM_CONFIG_CACHE="$$(mktemp -d)" NPM_CONFIG_UPDATE_NOTIFIER=false $(CDK) synth --quiet $(CONTEXT) $(QUIET)
 
 ## ls: synthesize, then list the stack paths (the selectors of STACKS) with their CloudFormation names
 ls: synth
