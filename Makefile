@@ -69,7 +69,7 @@ endef
 # with_credentials runs a CLI command that needs AWS credentials and, when it failed for want of
 # them, says what to set (the CLI's own message names no remedy).
 define with_credentials
-	@log=$$(mktemp); trap 'rm -f "$$log"' EXIT; echo '$(1)'; \
+	@log=$$(mktemp); trap 'rm -f "$$log"' EXIT; echo "$(1)"; \
 	if ! $(1) 2>&1 | tee "$$log"; then \
 		if grep -qE 'Unable to resolve AWS account|no credentials have been configured|Could not load credentials|Unable to locate credentials|ExpiredToken|security token included in the request is (invalid|expired)' "$$log"; then \
 			echo "editbay: no usable AWS credentials. Set AWS_PROFILE to a profile of the target account (after 'aws sso login --profile <name>' for IAM Identity Center), or AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, then run again. Stacks whose environment names no account deploy to the credentials' account." >&2; \
@@ -112,6 +112,9 @@ test: deps
 	$(LAMBDA_GO) vet $(LAMBDA_FLAGS) ./lambda/...
 	@unformatted=$$(gofmt -l $(GO_FILES)); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(LAMBDA_GO) test $(LAMBDA_FLAGS) ./lambda/...
+	@# The test packages that synthesize run in parallel and each builds the functions for the assets'
+	@# arm64; compiled once here first, the AWS SDK is not compiled by each of them on an empty cache.
+	GOOS=linux GOARCH=arm64 $(LAMBDA_GO) build $(LAMBDA_FLAGS) ./lambda/...
 	go test $(NON_LAMBDA)
 
 ## e2e: run every function's bootstrap (built like its asset, for this machine's architecture) under
