@@ -106,23 +106,24 @@ lint: deps
 	done
 	go run ./test/cfnlint cdk.out.lint/*
 
-## test: vet, format check and every Go test (goldens compared, never rewritten)
+## test: vet, format check and every Go test (goldens compared, never rewritten); go test's own vet
+## pass is off, as go vet above runs every analyzer it would
 test: deps
 	go vet $(NON_LAMBDA)
 	$(LAMBDA_GO) vet $(LAMBDA_FLAGS) ./lambda/...
 	@unformatted=$$(gofmt -l $(GO_FILES)); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
-	$(LAMBDA_GO) test $(LAMBDA_FLAGS) ./lambda/...
+	$(LAMBDA_GO) test -vet=off $(LAMBDA_FLAGS) ./lambda/...
 	@# The test packages that synthesize run in parallel and each builds the functions for the assets'
 	@# arm64; compiled once here first, the AWS SDK is not compiled by each of them on an empty cache.
 	GOOS=linux GOARCH=arm64 $(LAMBDA_GO) build $(LAMBDA_FLAGS) ./lambda/...
-	go test $(NON_LAMBDA)
+	go test -vet=off $(NON_LAMBDA)
 
 ## e2e: run every function's bootstrap (built like its asset, for this machine's architecture) under
 ## AWS's Lambda Runtime Interface Emulator against a moto server on loopback; needs moto_server
 ## (pip install 'moto[server]') and fails without it
 e2e:
 	$(LAMBDA_GO) vet -trimpath -tags 'lambda.norpc e2e' ./lambda/e2e
-	E2E_REQUIRE_MOTO=1 $(LAMBDA_GO) test -trimpath -tags 'lambda.norpc e2e' -count=1 ./lambda/e2e
+	E2E_REQUIRE_MOTO=1 $(LAMBDA_GO) test -vet=off -trimpath -tags 'lambda.norpc e2e' -count=1 ./lambda/e2e
 
 ## e2e-bench: each bootstrap's size and init time under the emulator, and its warm invoke time,
 ## against a hello-world function built the same way
