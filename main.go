@@ -60,8 +60,12 @@ func run(stderr io.Writer) int {
 		return fail(stderr, outdir)
 	}
 
-	stacks.BuildSelected(app, cfg, patterns)
-	synthErr := synth(app)
+	// A construct that panics (a jsii error, a function that does not build) is reported like a
+	// synthesis that fails, and leaves nothing in the output directory either.
+	synthErr := recovered(func() { stacks.BuildSelected(app, cfg, patterns) })
+	if synthErr == nil {
+		synthErr = recovered(func() { app.Synth(nil) })
+	}
 	findings, err := assembly.ReadFindings(outdir)
 	if len(findings) > 0 {
 		fmt.Fprintf(stderr, "editbay: %d unsuppressed cdk-nag or template validation finding(s):\n", len(findings))
@@ -85,15 +89,16 @@ func run(stderr io.Writer) int {
 	return 0
 }
 
-// synth turns CDK's exception for error annotations (policy validation) into an error, so that the
-// findings are listed instead of a Go stack trace.
-func synth(app awscdk.App) (err error) {
+// recovered runs f and returns what it panicked with as an error: CDK's exception for error
+// annotations (policy validation) or a jsii error, so that findings and the failure are listed
+// instead of a Go stack trace.
+func recovered(f func()) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%v", r)
 		}
 	}()
-	app.Synth(nil)
+	f()
 	return nil
 }
 
