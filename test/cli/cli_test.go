@@ -182,14 +182,18 @@ func TestStackNamesAreNotSelectors(t *testing.T) {
 	}
 }
 
-// `make deploy` without credentials ends in what to set, after the CLI's own message; with
-// STAGES=prod, `make ls` synthesizes and lists the prod stage alone.
+// `make deploy` and `make diff-deployed` without credentials fail with what to set, after the CLI's
+// own message; with STAGES=prod, `make ls` synthesizes and lists the prod stage alone.
 func TestDeployWithoutCredentialsSaysWhatToSet(t *testing.T) {
 	t.Parallel()
 	outdir := filepath.Join(t.TempDir(), "cdk.out")
 	out, code := run(t, "make", "--no-print-directory", "deploy", "CONFIG="+exampleConfig, "STAGES=prod", "OUT="+outdir, "STACKS=prod/*")
 	if code == 0 || !credentialFailure.MatchString(out) || !strings.Contains(out, "editbay: no usable AWS credentials. Set AWS_PROFILE") {
 		t.Errorf("make deploy without credentials: exit %d, want the credentials hint:\n%s", code, out)
+	}
+	out, code = run(t, "make", "--no-print-directory", "diff-deployed", "CONFIG="+exampleConfig, "STAGES=prod", "OUT="+outdir, "STACKS=prod/*")
+	if code == 0 || !credentialFailure.MatchString(out) || !strings.Contains(out, "editbay: no usable AWS credentials. Set AWS_PROFILE") {
+		t.Errorf("make diff-deployed without credentials: exit %d, want a failure with the credentials hint:\n%s", code, out)
 	}
 	out, code = run(t, "make", "--no-print-directory", "-s", "ls", "CONFIG="+exampleConfig, "STAGES=prod", "OUT="+outdir)
 	if got := stackPaths(out); code != 0 || !slices.Equal(got, []string{"prod/Access", "prod/Network"}) {
