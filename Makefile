@@ -5,6 +5,8 @@ SHELL := /bin/bash
 
 # The pinned CDK CLI from package.json, never a global or floating one.
 CDK := npx --no -- cdk
+# The Node.js pinned beside it runs jsii in the Go tests too, as npx makes it run the CLI and the app.
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 export NPM_CONFIG_UPDATE_NOTIFIER := false
 export NPM_CONFIG_FUND := false
 export NPM_CONFIG_AUDIT := false

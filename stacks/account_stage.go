@@ -130,13 +130,3 @@ func governanceNames(cfg *config.Config, a config.Account) GovernanceNames {
 		RulePrefix:  cfg.GuardPrefix(),
 	}
 }
-
-// BuildAccounts adds a stage per governed account of cfg to app: none when governance is disabled,
-// and none for governance.excludedAccounts.
-func BuildAccounts(app awscdk.App, cfg *config.Config) []*AccountStage {
-	var stages []*AccountStage
-	for _, a := range cfg.GovernedAccounts() {
-		stages = append(stages, NewAccountStage(app, a.StageName(), &AccountStageProps{Config: cfg, Account: a}))
-	}
-	return stages
-}

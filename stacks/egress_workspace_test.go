@@ -62,7 +62,7 @@ func TestEgressAndWorkspaceVariants(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	Build(app, cfg)
+	BuildSelected(app, cfg, environmentsOnly(cfg))
 	func() {
 		defer func() {
 			if r := recover(); r != nil {

@@ -43,7 +43,7 @@ func TestGovernancePerAccountAndRegion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stages := BuildAccounts(app, cfg)
+	_, stages := BuildSelected(app, cfg, []string{"account-*"})
 	app.Synth(nil)
 	list, err := assembly.ReadStacks(dir)
 	if err != nil {

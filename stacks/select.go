@@ -70,18 +70,22 @@ func selected(id string, patterns []string) bool {
 	return false
 }
 
-// BuildSelected adds the stages of cfg that patterns select (see ParseStageSelection) to app: a stage
-// per environment and a stage per governed account. Unselected stages are not constructed at all, so
-// synthesizing one environment costs only that environment's stacks and checks.
-func BuildSelected(app awscdk.App, cfg *config.Config, patterns []string) {
+// BuildSelected adds the stages of cfg that patterns select (see ParseStageSelection; none selects
+// every stage) to app: a stage per environment, then a stage per governed account (none when
+// governance is disabled, and none for governance.excludedAccounts). Unselected stages are not
+// constructed at all, so synthesizing one environment costs only that environment's stacks and checks.
+func BuildSelected(app awscdk.App, cfg *config.Config, patterns []string) ([]*EnvironmentStage, []*AccountStage) {
+	var envs []*EnvironmentStage
 	for _, env := range cfg.Environments {
 		if selected(env.Name, patterns) {
-			NewEnvironmentStage(app, env.Name, &EnvironmentStageProps{Config: cfg, Environment: env})
+			envs = append(envs, NewEnvironmentStage(app, env.Name, &EnvironmentStageProps{Config: cfg, Environment: env}))
 		}
 	}
+	var accounts []*AccountStage
 	for _, a := range cfg.GovernedAccounts() {
 		if selected(a.StageName(), patterns) {
-			NewAccountStage(app, a.StageName(), &AccountStageProps{Config: cfg, Account: a})
+			accounts = append(accounts, NewAccountStage(app, a.StageName(), &AccountStageProps{Config: cfg, Account: a}))
 		}
 	}
+	return envs, accounts
 }

@@ -102,12 +102,3 @@ func tagAndCheck(stage awscdk.Stage, tags map[string]string) map[string]*string 
 	awscdk.Aspects_Of(stage).Add(cdknag.NewNIST80053R5Checks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	return stackTags
 }
-
-// Build adds a stage per environment of cfg to app.
-func Build(app awscdk.App, cfg *config.Config) []*EnvironmentStage {
-	stages := make([]*EnvironmentStage, 0, len(cfg.Environments))
-	for _, env := range cfg.Environments {
-		stages = append(stages, NewEnvironmentStage(app, env.Name, &EnvironmentStageProps{Config: cfg, Environment: env}))
-	}
-	return stages
-}

@@ -17,8 +17,7 @@ func BenchmarkSynthDefaultApp(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		stacks.Build(app, synthesized.cfg)
-		stacks.BuildAccounts(app, synthesized.cfg)
+		stacks.BuildSelected(app, synthesized.cfg, nil)
 		app.Synth(nil)
 	}
 }

@@ -54,8 +54,7 @@ func synthDefault(dir string) error {
 	if err != nil {
 		return err
 	}
-	stacks.Build(app, cfg)
-	stacks.BuildAccounts(app, cfg)
+	stacks.BuildSelected(app, cfg, nil)
 	app.Synth(nil)
 	list, err := assembly.ReadStacks(dir)
 	if err != nil {
