@@ -11,7 +11,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"time"
 )
 
 // Build runs the reproducible build of packages (e.g. "./lambda/sg-remediation") of the module at
@@ -25,7 +27,7 @@ import (
 // The Go build cache keeps compiled packages but not linked binaries, and linking the functions costs
 // more than everything else of a warm build; so the binaries are kept in the user's cache directory
 // (editbay/lambda under os.UserCacheDir), under the build IDs of every package they link, and are
-// linked again only when one of those changes.
+// linked again only when one of those changes. The builds of the last few sources used are kept.
 func Build(root, goarch, out string, packages ...string) error {
 	env := append(os.Environ(), "GOOS=linux", "GOARCH="+goarch, "CGO_ENABLED=0", "GOFLAGS=-mod=readonly", "GOWORK=off")
 	cached := cachedBuild(root, env, packages)
@@ -45,6 +47,10 @@ func Build(root, goarch, out string, packages ...string) error {
 		if err := os.Rename(tmp, cached); err != nil {
 			os.RemoveAll(tmp)
 		}
+		prune(filepath.Dir(cached), time.Now())
+	} else {
+		// The entry's time is when it was last used, which pruning keeps the newest of.
+		os.Chtimes(cached, time.Time{}, time.Now())
 	}
 	intoDir := len(packages) > 1 || strings.HasSuffix(out, string(filepath.Separator))
 	if intoDir {
@@ -66,6 +72,40 @@ func Build(root, goarch, out string, packages ...string) error {
 		}
 	}
 	return nil
+}
+
+// The cache keeps the builds of the last keptBuilds function sources used (about 60 MB each), and
+// every build used within keptAge, which another synthesis may be reading.
+const (
+	keptBuilds = 8
+	keptAge    = time.Hour
+)
+
+// prune removes the cached builds in dir beyond the keptBuilds most recently used, except those used
+// within keptAge of now and builds still being written.
+func prune(dir string, now time.Time) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	type build struct {
+		name string
+		used time.Time
+	}
+	var builds []build
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || !e.IsDir() || strings.HasPrefix(e.Name(), "build-") {
+			continue
+		}
+		builds = append(builds, build{e.Name(), info.ModTime()})
+	}
+	slices.SortFunc(builds, func(a, b build) int { return b.used.Compare(a.used) })
+	for i, b := range builds {
+		if i >= keptBuilds && now.Sub(b.used) > keptAge {
+			os.RemoveAll(filepath.Join(dir, b.name))
+		}
+	}
 }
 
 var (

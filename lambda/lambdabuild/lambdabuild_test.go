@@ -2,11 +2,13 @@ package lambdabuild
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 )
 
 func TestFunctions(t *testing.T) {
@@ -88,5 +90,37 @@ func TestCacheFollowsSources(t *testing.T) {
 	entries, _ := os.ReadDir(filepath.Join(os.Getenv("XDG_CACHE_HOME"), "editbay", "lambda"))
 	if len(entries) != 2 {
 		t.Errorf("%d cached builds, want 2 (one per version of the source)", len(entries))
+	}
+}
+
+// Pruning keeps the most recently used builds and any used within the hour, and leaves builds still
+// being written alone.
+func TestPruneKeepsRecentBuilds(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Now()
+	for i := range keptBuilds + 4 {
+		name := filepath.Join(dir, fmt.Sprintf("old%02d", i))
+		if err := os.Mkdir(name, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		used := now.Add(-time.Duration(i+2) * time.Hour)
+		if err := os.Chtimes(name, used, used); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{"recent", "build-123"} {
+		if err := os.Mkdir(filepath.Join(dir, name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	prune(dir, now)
+	var left []string
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	want := []string{"build-123", "old00", "old01", "old02", "old03", "old04", "old05", "old06", "recent"}
+	if !slices.Equal(left, want) {
+		t.Errorf("left %v, want %v", left, want)
 	}
 }
