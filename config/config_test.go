@@ -102,6 +102,7 @@ func TestMalformedConfigs(t *testing.T) {
 		{"built-in endpoint repeated", mutate(t, "vpcCidr: 10.1.0.0/16", "vpcCidr: 10.1.0.0/16\n      additionalInterfaceEndpoints: [logs, ssm, logs]"), []string{`environments[0].network.additionalInterfaceEndpoints[1]: "ssm" is always created`, `environments[0].network.additionalInterfaceEndpoints[2]: "logs" is listed twice`}},
 		{"missing cost tag", mutate(t, "Owner: ops", "Team: ops"), []string{`environments[0].tags.Owner: mandatory cost tag is missing`}},
 		{"Environment tag set by hand", mutate(t, "Owner: ops}", "Owner: ops, Environment: x}"), []string{`tags.Environment: is set from each environment's name`}},
+		{"editbay tag prefix", mutate(t, "Owner: ops}", "Owner: ops, 'editbay:guardrail': 'true'}"), []string{`tags.editbay:guardrail: the editbay: prefix is reserved`}},
 		{"reserved tag prefix", mutate(t, "Owner: ops}", "Owner: ops, 'aws:x': y}"), []string{`tags.aws:x: the aws: prefix is reserved`}},
 		{"bad tag characters", mutate(t, "Owner: ops}", "Owner: 'ops#1'}"), []string{`tags.Owner: value "ops#1" has characters AWS tags do not allow`}},
 		{"bad project name", mutate(t, "project: demo", "project: Demo_App"), []string{`project: "Demo_App" does not match`}},
@@ -127,6 +128,8 @@ func TestMalformedConfigs(t *testing.T) {
 		{"user listed twice", base + "governance: {users: [{name: alice, groups: [admin]}, {name: Alice, groups: [operators, operators]}]}\n", []string{`governance.users[1].name: "Alice" is already listed at governance.users[0]`, `governance.users[1].groups[1]: "operators" is listed twice`}},
 		{"user of a foreign account", base + "governance: {users: [{name: alice, groups: [admin], account: '999999999999'}]}\n", []string{`governance.users[0].account: "999999999999" is not the account of any environment`}},
 		{"weak password policy", base + "governance: {passwordPolicy: {minimumLength: 6, reusePrevention: 30}}\n", []string{`governance.passwordPolicy.minimumLength: 6 is below the minimum 8`, `governance.passwordPolicy.reusePrevention: 30 is above the maximum 24`}},
+		{"object lock outlives the lifecycle", base + "governance: {trail: {expireAfterDays: 365, objectLock: {retentionDays: 400}}}\n", []string{`governance.trail.objectLock.retentionDays: 400 is after expireAfterDays (365)`}},
+		{"object lock mode", base + "governance: {trail: {objectLock: {mode: legal}}}\n", []string{`governance.trail.objectLock.mode: "legal" is not one of GOVERNANCE, COMPLIANCE, off`}},
 		{"trail retention", base + "governance: {trail: {logRetentionDays: 100, coldStorageAfterDays: 400, expireAfterDays: 365}}\n", []string{`governance.trail.logRetentionDays: 100 is not a CloudWatch Logs retention period`, `governance.trail.expireAfterDays: 365 must be later than coldStorageAfterDays (400)`}},
 		{"config rule malformed and repeated", base + "governance: {configRules: [EC2_IMDSV2_CHECK, restricted-ssh, EC2_IMDSV2_CHECK]}\n", []string{`governance.configRules[1]: "restricted-ssh" does not match`, `governance.configRules[2]: "EC2_IMDSV2_CHECK" is listed twice`}},
 		{"allowed regions miss an environment", base + "governance: {allowedRegions: [us-east-1]}\n", []string{`governance.allowedRegions: lacks "eu-west-1", where account default deploys`}},
@@ -372,7 +375,7 @@ func TestGovernanceDefaultsAndAccounts(t *testing.T) {
 	}
 	g := c.Governance
 	if g.Groups != (GroupNames{"Admin", "Developers", "Operators"}) || g.PasswordPolicy != (PasswordPolicy{14, 24, 90}) ||
-		g.Trail != (Trail{365, 90, 2557}) || g.Remediation != (Remediation{RemediationEnforce, 5}) {
+		g.Trail != (Trail{365, 90, 2557, ObjectLock{"GOVERNANCE", 365}}) || g.Remediation != (Remediation{RemediationEnforce, 5}) {
 		t.Errorf("defaults %+v", g)
 	}
 	if !slices.Equal(g.Rules(), DefaultConfigRules) || len(DefaultConfigRules) < 14 {

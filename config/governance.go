@@ -46,10 +46,20 @@ type PasswordPolicy struct {
 
 // Trail configures the audit trail's storage.
 type Trail struct {
-	LogRetentionDays     int `yaml:"logRetentionDays" default:"365" minimum:"1" doc:"Days the trail's CloudWatch Logs copy is kept (a CloudWatch Logs retention value)."`
-	ColdStorageAfterDays int `yaml:"coldStorageAfterDays" default:"90" minimum:"1" doc:"Days after which log files move to S3 Glacier Flexible Retrieval."`
-	ExpireAfterDays      int `yaml:"expireAfterDays" default:"2557" minimum:"1" doc:"Days after which log files are deleted (default about 7 years)."`
+	LogRetentionDays     int        `yaml:"logRetentionDays" default:"365" minimum:"1" doc:"Days the trail's CloudWatch Logs copy is kept (a CloudWatch Logs retention value)."`
+	ColdStorageAfterDays int        `yaml:"coldStorageAfterDays" default:"90" minimum:"1" doc:"Days after which log files move to S3 Glacier Flexible Retrieval."`
+	ExpireAfterDays      int        `yaml:"expireAfterDays" default:"2557" minimum:"1" doc:"Days after which log files are deleted (default about 7 years)."`
+	ObjectLock           ObjectLock `yaml:"objectLock" doc:"S3 Object Lock on the audit bucket: every log file is write-once for the retention period."`
 }
+
+// ObjectLock is the audit bucket's default Object Lock retention.
+type ObjectLock struct {
+	Mode          string `yaml:"mode" enum:"GOVERNANCE,COMPLIANCE,off" default:"GOVERNANCE" doc:"GOVERNANCE: only a principal allowed s3:BypassGovernanceRetention can delete a locked version early (editbay denies it to every principal); COMPLIANCE: no one can, not even the root user, until retention ends; off: no Object Lock. Once on, Object Lock cannot be turned off for the bucket."`
+	RetentionDays int    `yaml:"retentionDays" default:"365" minimum:"1" maximum:"36500" doc:"Days each log file version is locked; at most trail.expireAfterDays."`
+}
+
+// Object Lock modes.
+const ObjectLockOff = "off"
 
 // Remediation configures the guardrail functions.
 type Remediation struct {
@@ -251,6 +261,9 @@ func checkGovernance(c *Config, ps *Problems) {
 	t := g.Trail
 	if t.LogRetentionDays > 0 && !slices.Contains(logRetentionDays, t.LogRetentionDays) {
 		ps.add("governance.trail.logRetentionDays", "%d is not a CloudWatch Logs retention period (%s)", t.LogRetentionDays, intList(logRetentionDays))
+	}
+	if t.ObjectLock.Mode != ObjectLockOff && t.ObjectLock.RetentionDays > t.ExpireAfterDays {
+		ps.add("governance.trail.objectLock.retentionDays", "%d is after expireAfterDays (%d): the lifecycle could not expire locked log files", t.ObjectLock.RetentionDays, t.ExpireAfterDays)
 	}
 	if t.ExpireAfterDays > 0 && t.ExpireAfterDays <= t.ColdStorageAfterDays {
 		ps.add("governance.trail.expireAfterDays", "%d must be later than coldStorageAfterDays (%d)", t.ExpireAfterDays, t.ColdStorageAfterDays)

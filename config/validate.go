@@ -109,6 +109,10 @@ func checkTagSyntax(tags map[string]string, p string, ps *Problems) {
 			ps.add(kp, "tag keys must have 1 to 128 characters")
 		case strings.HasPrefix(strings.ToLower(k), "aws:"):
 			ps.add(kp, "the aws: prefix is reserved for AWS")
+		case strings.HasPrefix(strings.ToLower(k), "editbay:"):
+			// editbay:guardrail puts a resource out of Developers' reach; editbay:environment and
+			// editbay:pool scope the access tier's roles. Only editbay sets them.
+			ps.add(kp, "the editbay: prefix is reserved for the tags editbay sets itself")
 		case !tagChars.MatchString(k):
 			ps.add(kp, "key %q has characters AWS tags do not allow", k)
 		}

@@ -1,6 +1,9 @@
 package config
 
-import "strings"
+import (
+	"regexp"
+	"strings"
+)
 
 // Workspace is an environment's AppStream 2.0 confidential workspace: a fleet in the private subnets
 // (egress only through the firewall), a locked-down stack, a data bucket and SAML access.
@@ -26,6 +29,7 @@ type Workspace struct {
 	SamlProviderName             string        `yaml:"samlProviderName" pattern:"^[a-zA-Z0-9._-]{1,128}$" doc:"IAM SAML identity provider (IAM Identity Center application) users federate through. Required when enabled."`
 	SecureAreaCidrs              []string      `yaml:"secureAreaCidrs" doc:"Public source networks (aws:SourceIp at sign-in) from which users may start streaming sessions. Required when enabled."`
 	FederationSessionHours       int           `yaml:"federationSessionHours" minimum:"1" maximum:"12" default:"1" doc:"Longest federated console session of the streaming role."`
+	DataStewards                 []string      `yaml:"dataStewards" doc:"IAM role ARNs (in the environment's account) of the people or pipelines who put confidential data into the data bucket. Besides the fleet and the image builder they are the only principals the data bucket and key admit, and only from secureAreaCidrs or through the VPC; editbay attaches the data-steward policy to these roles."`
 	ImageBuilder                 ImageBuilder  `yaml:"imageBuilder" doc:"Optional image builder in the private subnets, to bake the session scripts into an image."`
 }
 
@@ -87,6 +91,10 @@ func checkWorkspace(e Environment, p string, ps *Problems) {
 	if len(w.EndpointClientCidrs) > 0 && !w.AccessFromVpcOnly {
 		ps.add(p+".endpointClientCidrs", "is set but accessFromVpcOnly is false, so there is no streaming endpoint")
 	}
+	dupIn(w.DataStewards, p+".dataStewards", ps)
+	for j, arn := range w.DataStewards {
+		checkRoleArn(arn, e.Account, index(p+".dataStewards", j), ps)
+	}
 	if w.MinCapacity > w.MaxCapacity {
 		ps.add(p+".minCapacity", "%d is above maxCapacity %d", w.MinCapacity, w.MaxCapacity)
 	}
@@ -122,3 +130,29 @@ func checkAppStreamImage(image, p string, ps *Problems) {
 		}
 	}
 }
+
+// checkRoleArn reports a value that is not an IAM role ARN AWS accepts (role names are 1-64 of
+// letters, digits and +=,.@_-; paths start and end with a slash and may not exceed 512 characters),
+// or one outside account when the environment names its account.
+func checkRoleArn(arn, account, p string, ps *Problems) {
+	m := roleArnPattern.FindStringSubmatch(arn)
+	if m == nil {
+		ps.add(p, "%q is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)", arn)
+		return
+	}
+	partition, acct, path, name := m[1], m[2], m[3], m[4]
+	if partition != "aws" && partition != "aws-cn" && partition != "aws-us-gov" {
+		ps.add(p, "%q: unknown partition %q", arn, partition)
+	}
+	if len(name) > 64 {
+		ps.add(p, "%q: a role name has at most 64 characters, this has %d", arn, len(name))
+	}
+	if len(path) > 512 {
+		ps.add(p, "%q: a role path has at most 512 characters, this has %d", arn, len(path))
+	}
+	if account != "" && acct != account {
+		ps.add(p, "%q is in account %s, not the environment's account %s; the data key admits roles of its own account only", arn, acct, account)
+	}
+}
+
+var roleArnPattern = regexp.MustCompile(`^arn:([a-z-]+):iam::([0-9]{12}):role(/|/[\x21-\x7e]*/)([\w+=,.@-]+)$`)

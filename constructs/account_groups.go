@@ -32,6 +32,11 @@ type AccountGroupsProps struct {
 	// administrators may update or delete.
 	// default: none
 	ProtectedStacks []string
+	// AuditBuckets and AuditLogGroups name the audit trail's bucket and log group, which Developers
+	// and Operators may not weaken, empty or delete (by name: S3 and the log group's subscriptions
+	// are matched by ARN, whatever their tags).
+	// default: none
+	AuditBuckets, AuditLogGroups []string
 }
 
 // AccountGroups are the account's three IAM groups. Admin has AdministratorAccess, Developers
@@ -72,7 +77,7 @@ func NewAccountGroups(scope awsconstructs.Construct, id string, props *AccountGr
 	}}, jsii.Bool(false))
 	g.Guardrails = awsiam.NewManagedPolicy(c, jsii.String("Guardrails"), &awsiam.ManagedPolicyProps{
 		Description: jsii.String("The audit trail and AWS Config keep recording; governance stacks change only through administrators"),
-		Statements:  guardrailStatements(stack, p.ProtectedStacks),
+		Statements:  guardrailStatements(stack, p),
 	})
 
 	newGroup := func(cid, name string, managed []string, extra ...awsiam.IManagedPolicy) awsiam.Group {
@@ -172,35 +177,84 @@ func selfServiceStatements(stack awscdk.Stack) *[]awsiam.PolicyStatement {
 	return &out
 }
 
-func guardrailStatements(stack awscdk.Stack, protected []string) *[]awsiam.PolicyStatement {
-	s := []awsiam.PolicyStatement{
-		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:    jsii.String("KeepAuditTrailOn"),
-			Effect: awsiam.Effect_DENY,
-			Actions: jsii.Strings("cloudtrail:StopLogging", "cloudtrail:DeleteTrail", "cloudtrail:UpdateTrail",
-				"cloudtrail:PutEventSelectors", "cloudtrail:DeleteEventDataStore"),
-			Resources: jsii.Strings("*"),
-		}),
-		awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:    jsii.String("KeepConfigRecording"),
-			Effect: awsiam.Effect_DENY,
-			Actions: jsii.Strings("config:StopConfigurationRecorder", "config:DeleteConfigurationRecorder",
-				"config:DeleteDeliveryChannel", "config:PutConfigurationRecorder", "config:PutDeliveryChannel"),
-			Resources: jsii.Strings("*"),
-		}),
-	}
-	if len(protected) > 0 {
-		var arns []string
-		for _, name := range protected {
-			arns = append(arns, fmt.Sprintf("arn:%s:cloudformation:*:%s:stack/%s/*", *stack.Partition(), *stack.Account(), name))
+// GuardrailChanges are the actions that change, silence or delete a guardrail resource (a resource
+// tagged GuardrailTagKey): its keys, functions, rules, topics, queues, log groups and Config rules.
+var GuardrailChanges = append(slices.Clone(KeyAdministration),
+	"lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:PutFunctionConcurrency", "lambda:DeleteFunctionConcurrency",
+	"lambda:DeleteFunction", "lambda:AddPermission", "lambda:RemovePermission", "lambda:PutFunctionEventInvokeConfig",
+	"lambda:UpdateFunctionEventInvokeConfig", "lambda:DeleteFunctionEventInvokeConfig", "lambda:TagResource", "lambda:UntagResource",
+	"events:DisableRule", "events:DeleteRule", "events:PutRule", "events:PutTargets", "events:RemoveTargets", "events:TagResource", "events:UntagResource",
+	"sns:DeleteTopic", "sns:SetTopicAttributes", "sns:AddPermission", "sns:RemovePermission", "sns:TagResource", "sns:UntagResource",
+	"sqs:DeleteQueue", "sqs:SetQueueAttributes", "sqs:PurgeQueue", "sqs:AddPermission", "sqs:RemovePermission", "sqs:TagQueue", "sqs:UntagQueue",
+	"logs:DeleteLogGroup", "logs:DeleteSubscriptionFilter", "logs:PutSubscriptionFilter", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy",
+	"logs:AssociateKmsKey", "logs:DisassociateKmsKey", "logs:TagResource", "logs:UntagResource", "logs:TagLogGroup", "logs:UntagLogGroup",
+	"config:DeleteConfigRule", "config:PutConfigRule", "config:DeleteEvaluationResults",
+)
+
+// AuditLogGroupChanges are the CloudWatch Logs actions that would blind the audit trail's log copy or
+// the out-of-region watch subscribed to it.
+var AuditLogGroupChanges = []string{
+	"logs:DeleteLogGroup", "logs:DeleteSubscriptionFilter", "logs:PutSubscriptionFilter", "logs:PutRetentionPolicy",
+	"logs:DeleteRetentionPolicy", "logs:AssociateKmsKey", "logs:DisassociateKmsKey", "logs:DeleteLogStream",
+}
+
+// TaggingActions are the actions that add or remove tags on the services guardrails use.
+var TaggingActions = []string{
+	"kms:TagResource", "kms:UntagResource", "lambda:TagResource", "lambda:UntagResource", "events:TagResource", "events:UntagResource",
+	"sns:TagResource", "sns:UntagResource", "sqs:TagQueue", "sqs:UntagQueue", "logs:TagResource", "logs:UntagResource",
+	"logs:TagLogGroup", "logs:UntagLogGroup", "config:TagResource", "config:UntagResource", "s3:PutBucketTagging",
+	"cloudtrail:AddTags", "cloudtrail:RemoveTags", "tag:TagResources", "tag:UntagResources",
+}
+
+func guardrailStatements(stack awscdk.Stack, p AccountGroupsProps) *[]awsiam.PolicyStatement {
+	deny := func(sid string, actions []string, resources []string, conditions map[string]any) awsiam.PolicyStatement {
+		props := &awsiam.PolicyStatementProps{Sid: jsii.String(sid), Effect: awsiam.Effect_DENY, Actions: jsii.Strings(actions...), Resources: jsii.Strings(resources...)}
+		if conditions != nil {
+			props.Conditions = &conditions
 		}
-		s = append(s, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:    jsii.String("LeaveGovernanceStacksToAdmins"),
-			Effect: awsiam.Effect_DENY,
-			Actions: jsii.Strings("cloudformation:UpdateStack", "cloudformation:DeleteStack", "cloudformation:CreateChangeSet",
-				"cloudformation:ExecuteChangeSet", "cloudformation:UpdateTerminationProtection"),
-			Resources: jsii.Strings(arns...),
-		}))
+		return awsiam.NewPolicyStatement(props)
+	}
+	account, partition := *stack.Account(), *stack.Partition()
+	s := []awsiam.PolicyStatement{
+		deny("KeepAuditTrailOn", []string{"cloudtrail:StopLogging", "cloudtrail:DeleteTrail", "cloudtrail:UpdateTrail",
+			"cloudtrail:PutEventSelectors", "cloudtrail:DeleteEventDataStore"}, []string{"*"}, nil),
+		deny("KeepConfigRecording", []string{"config:StopConfigurationRecorder", "config:DeleteConfigurationRecorder",
+			"config:DeleteDeliveryChannel", "config:PutConfigurationRecorder", "config:PutDeliveryChannel"}, []string{"*"}, nil),
+		// Whatever carries the guardrail tag: a guardrail resource added later is covered as it is tagged.
+		deny("LeaveGuardrailsAlone", GuardrailChanges, []string{"*"},
+			map[string]any{"StringEquals": map[string]any{"aws:ResourceTag/" + GuardrailTagKey: "true"}}),
+		// Nor may the tag itself be removed, changed or put on something else.
+		deny("LeaveGuardrailTagAlone", TaggingActions, []string{"*"},
+			map[string]any{"ForAnyValue:StringEquals": map[string]any{"aws:TagKeys": []string{GuardrailTagKey}}}),
+		// Config rules: CloudFormation cannot tag them, so none may be changed outside administrators.
+		deny("LeaveConfigRulesToAdmins", []string{"config:DeleteConfigRule", "config:PutConfigRule", "config:DeleteEvaluationResults",
+			"config:PutRemediationConfigurations", "config:DeleteRemediationConfiguration"},
+			[]string{fmt.Sprintf("arn:%s:config:*:%s:config-rule/*", partition, account), fmt.Sprintf("arn:%s:config:*:%s:remediation-configuration/*", partition, account)}, nil),
+		// Whoever assumes a CDK bootstrap role deploys as the role the guardrails exempt.
+		deny("LeaveDeploymentRolesToAdmins", []string{"sts:AssumeRole", "sts:TagSession"}, DeploymentRolePatterns(stack), nil),
+	}
+	if len(p.AuditBuckets) > 0 {
+		var buckets, objects []string
+		for _, b := range p.AuditBuckets {
+			buckets = append(buckets, fmt.Sprintf("arn:%s:s3:::%s", partition, b))
+			objects = append(objects, fmt.Sprintf("arn:%s:s3:::%s/*", partition, b))
+		}
+		s = append(s, deny("KeepAuditBucket", BucketAdministration, buckets, nil), deny("KeepAuditLogFiles", AuditObjectDeletion, objects, nil))
+	}
+	if len(p.AuditLogGroups) > 0 {
+		var groups []string
+		for _, g := range p.AuditLogGroups {
+			groups = append(groups, fmt.Sprintf("arn:%s:logs:*:%s:log-group:%s", partition, account, g), fmt.Sprintf("arn:%s:logs:*:%s:log-group:%s:*", partition, account, g))
+		}
+		s = append(s, deny("KeepAuditLogGroup", AuditLogGroupChanges, groups, nil))
+	}
+	if len(p.ProtectedStacks) > 0 {
+		var arns []string
+		for _, name := range p.ProtectedStacks {
+			arns = append(arns, fmt.Sprintf("arn:%s:cloudformation:*:%s:stack/%s/*", partition, account, name))
+		}
+		s = append(s, deny("LeaveGovernanceStacksToAdmins", []string{"cloudformation:UpdateStack", "cloudformation:DeleteStack", "cloudformation:CreateChangeSet",
+			"cloudformation:ExecuteChangeSet", "cloudformation:UpdateTerminationProtection"}, arns, nil))
 	}
 	return &s
 }

@@ -22,6 +22,9 @@ type AlarmTopicProps struct {
 	Emails []string
 }
 
+// TopicAdministration are the SNS actions that delete a topic or change who may use it.
+var TopicAdministration = []string{"sns:DeleteTopic", "sns:SetTopicAttributes", "sns:AddPermission", "sns:RemovePermission"}
+
 // AlarmTopic is an encrypted SNS topic that takes CloudWatch alarms and Auto Scaling notifications,
 // TLS only.
 type AlarmTopic struct {
@@ -43,26 +46,25 @@ func NewAlarmTopic(scope awsconstructs.Construct, id string, props *AlarmTopicPr
 	// An explicit topic policy replaces SNS's default one, so CloudWatch needs an Allow to publish this
 	// account's alarms (Auto Scaling publishes as its service-linked role, allowed by its own policy).
 	stack := awscdk.Stack_Of(c)
+	fromAlarms := alarmSource(stack)
 	t.Topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("AllowAlarms"),
 		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
 		Actions:    jsii.Strings("sns:Publish"),
 		Resources:  &[]*string{t.Topic.TopicArn()},
-		Conditions: &map[string]any{
-			"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
-			"ArnLike": map[string]any{"aws:SourceArn": stack.FormatArn(&awscdk.ArnComponents{
-				Service: jsii.String("cloudwatch"), Resource: jsii.String("alarm"), ResourceName: jsii.String("*"),
-				ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
-			})},
-		},
+		Conditions: fromAlarms,
 	}))
-	// Services publishing to an encrypted topic need the key; they get it only to write messages.
-	props.EncryptionKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("AllowAlarmPublishers"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
-		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
-		Resources:  jsii.Strings("*"),
-	}), jsii.Bool(false))
+	// Whoever could delete the topic or rewrite its policy could silence every alert: only a stack
+	// update may.
+	t.Topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("DenyTopicChangesOutsideDeployments"),
+		Effect:     awsiam.Effect_DENY,
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+		Actions:    jsii.Strings(TopicAdministration...),
+		Resources:  &[]*string{t.Topic.TopicArn()},
+		Conditions: &map[string]any{"ArnNotEquals": map[string]any{"aws:PrincipalArn": DeploymentRoleArn(c)}},
+	}))
+	AllowCloudWatchAlarms(props.EncryptionKey)
 	// Auto Scaling publishes group notifications as its service-linked role, which may not exist until the
 	// first group does; a key policy naming it as principal would then fail, so match it by ARN.
 	props.EncryptionKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -93,4 +95,28 @@ func (t *AlarmTopic) Notify(alarm awscloudwatch.Alarm) {
 	action := awscloudwatchactions.NewSnsAction(t.Topic)
 	alarm.AddAlarmAction(action)
 	alarm.AddOkAction(action)
+}
+
+// AllowCloudWatchAlarms lets CloudWatch use key to publish this account's alarms to a topic it
+// encrypts, and nothing else: it may only write messages.
+func AllowCloudWatchAlarms(key awskms.IKey) {
+	key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowAlarmPublishers"),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
+		Resources:  jsii.Strings("*"),
+		Conditions: alarmSource(awscdk.Stack_Of(key)),
+	}), jsii.Bool(false))
+}
+
+// alarmSource is the confused-deputy condition of a CloudWatch alarm statement: CloudWatch acts for
+// this account's alarms only, and sends the alarm's account and ARN with both its SNS and its KMS calls.
+func alarmSource(stack awscdk.Stack) *map[string]any {
+	return &map[string]any{
+		"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()},
+		"ArnLike": map[string]any{"aws:SourceArn": stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("cloudwatch"), Resource: jsii.String("alarm"), ResourceName: jsii.String("*"),
+			ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+		})},
+	}
 }

@@ -33,7 +33,16 @@ type AuditTrailProps struct {
 	// ExpireAfterDays deletes log files; it must be later than ColdStorageAfterDays.
 	// default: 2557 (about seven years)
 	ExpireAfterDays int
+	// ObjectLockMode is GOVERNANCE or COMPLIANCE, or "off" for no S3 Object Lock.
+	// default: GOVERNANCE
+	ObjectLockMode string
+	// ObjectLockDays locks each log file version this long; at most ExpireAfterDays.
+	// default: 365
+	ObjectLockDays int
 }
+
+// AuditObjectDeletion are the S3 actions that remove or unlock a log file.
+var AuditObjectDeletion = []string{"s3:DeleteObject", "s3:DeleteObjectVersion", "s3:BypassGovernanceRetention", "s3:PutObjectRetention", "s3:PutObjectLegalHold"}
 
 // AuditTrail is the account's multi-region CloudTrail trail with global service events and log-file
 // validation, encrypted with its own customer-managed key, into a dedicated TLS-only bucket with
@@ -58,6 +67,8 @@ func NewAuditTrail(scope awsconstructs.Construct, id string, props *AuditTrailPr
 	p.LogRetentionDays = orDefault(p.LogRetentionDays, 365)
 	p.ColdStorageAfterDays = orDefault(p.ColdStorageAfterDays, 90)
 	p.ExpireAfterDays = orDefault(p.ExpireAfterDays, 2557)
+	p.ObjectLockMode = orDefaultString(p.ObjectLockMode, "GOVERNANCE")
+	p.ObjectLockDays = orDefault(p.ObjectLockDays, 365)
 	if p.ExpireAfterDays <= p.ColdStorageAfterDays {
 		panic(fmt.Sprintf("NewAuditTrail: ExpireAfterDays (%d) must be later than ColdStorageAfterDays (%d)", p.ExpireAfterDays, p.ColdStorageAfterDays))
 	}
@@ -66,12 +77,7 @@ func NewAuditTrail(scope awsconstructs.Construct, id string, props *AuditTrailPr
 	stack := awscdk.Stack_Of(c)
 	trailArn := fmt.Sprintf("arn:%s:cloudtrail:%s:%s:trail/%s", *stack.Partition(), *stack.Region(), *stack.Account(), p.TrailName)
 
-	a.Key = awskms.NewKey(c, jsii.String("Key"), &awskms.KeyProps{
-		Description:       jsii.String("Encrypts the audit trail's log files and its CloudWatch Logs copy"),
-		EnableKeyRotation: jsii.Bool(true),
-		Alias:             jsii.String(p.KeyAlias),
-		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
-	})
+	a.Key = NewKey(c, "Key", &KeyProps{Description: "Encrypts the audit trail's log files and its CloudWatch Logs copy", Alias: p.KeyAlias, RemovalPolicy: awscdk.RemovalPolicy_RETAIN})
 	AllowCloudWatchLogs(a.Key)
 	cloudtrail := awsiam.NewServicePrincipal(jsii.String("cloudtrail.amazonaws.com"), nil)
 	// CloudTrail encrypts for this trail only (its ARN as source and in the encryption context).
@@ -121,6 +127,17 @@ func NewAuditTrail(scope awsconstructs.Construct, id string, props *AuditTrailPr
 			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
 		}},
 	})
+	if p.ObjectLockMode != "off" {
+		// Write once: no principal, not even the root user in COMPLIANCE mode, can overwrite or delete a
+		// log file version before its retention ends (the lifecycle expires it afterwards).
+		a.Bucket.Node().DefaultChild().(awss3.CfnBucket).SetObjectLockEnabled(jsii.Bool(true))
+		a.Bucket.Node().DefaultChild().(awss3.CfnBucket).SetObjectLockConfiguration(&awss3.CfnBucket_ObjectLockConfigurationProperty{
+			ObjectLockEnabled: jsii.String("Enabled"),
+			Rule: &awss3.CfnBucket_ObjectLockRuleProperty{DefaultRetention: &awss3.CfnBucket_DefaultRetentionProperty{
+				Mode: jsii.String(p.ObjectLockMode), Days: jsii.Number(float64(p.ObjectLockDays)),
+			}},
+		})
+	}
 	cdknag.NagSuppressions_AddResourceSuppressions(a.Bucket, &[]*cdknag.NagPackSuppression{
 		{Id: jsii.String("NIST.800.53.R5-S3BucketReplicationEnabled"), Reason: jsii.String("The trail's files are versioned, validated by CloudTrail's digest files and retained; replicating them to a second region is an installation's choice, not a default.")},
 	}, jsii.Bool(false))
@@ -144,5 +161,29 @@ func NewAuditTrail(scope awsconstructs.Construct, id string, props *AuditTrailPr
 	}, jsii.Bool(true))
 	// The trail must not start before CloudTrail may use the key.
 	a.Trail.Node().AddDependency(a.Key)
+	// CDK's Trail adds CloudTrail's two bucket statements (statements 1 and 2, after the TLS deny)
+	// without confused-deputy conditions: CloudTrail may write here for this account's trail only.
+	// The governance tests check every service statement carries these.
+	fromTrail := map[string]any{"StringEquals": map[string]any{"aws:SourceArn": trailArn, "aws:SourceAccount": stack.Account()}}
+	policy := a.Bucket.Policy().Node().DefaultChild().(awss3.CfnBucketPolicy)
+	policy.AddPropertyOverride(jsii.String("PolicyDocument.Statement.1.Condition"), fromTrail)
+	policy.AddPropertyOverride(jsii.String("PolicyDocument.Statement.2.Condition.StringEquals.aws:SourceArn"), trailArn)
+	policy.AddPropertyOverride(jsii.String("PolicyDocument.Statement.2.Condition.StringEquals.aws:SourceAccount"), stack.Account())
+	deployer := DeploymentRoleArn(c)
+	a.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("DenyAuditBucketChangesOutsideDeployments"),
+		Effect:     awsiam.Effect_DENY,
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+		Actions:    jsii.Strings(BucketAdministration...),
+		Resources:  &[]*string{a.Bucket.BucketArn()},
+		Conditions: &map[string]any{"ArnNotEquals": map[string]any{"aws:PrincipalArn": deployer}},
+	}))
+	a.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("DenyLogFileDeletion"),
+		Effect:     awsiam.Effect_DENY,
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+		Actions:    jsii.Strings(AuditObjectDeletion...),
+		Resources:  &[]*string{a.Bucket.ArnForObjects(jsii.String("*"))},
+	}))
 	return a
 }

@@ -111,11 +111,7 @@ func NewBrokerDatabase(scope awsconstructs.Construct, id string, props *BrokerDa
 
 	c := awsconstructs.NewConstruct(scope, &id)
 	d := &BrokerDatabase{Construct: c}
-	d.Key = awskms.NewKey(c, jsii.String("Key"), &awskms.KeyProps{
-		Description:       jsii.String("Encrypts the broker database, its credentials, Performance Insights and logs"),
-		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     keep,
-	})
+	d.Key = NewKey(c, "Key", &KeyProps{Description: "Encrypts the broker database, its credentials, Performance Insights and logs", RemovalPolicy: keep})
 	AllowCloudWatchLogs(d.Key)
 	// RDS exports to this fixed name; creating the group first gives it encryption and retention.
 	logs := NewLogGroup(c, "PostgresqlLogs", &LogGroupProps{

@@ -8,7 +8,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsnetworkfirewall"
@@ -282,31 +281,10 @@ func (f *EgressFirewall) logs(stack awscdk.Stack, p EgressFirewallProps) {
 	if p.Retain {
 		removal = awscdk.RemovalPolicy_RETAIN
 	}
-	f.Key = awskms.NewKey(f.Construct, jsii.String("Key"), &awskms.KeyProps{
-		Description:       jsii.String("Encrypts the egress firewall's logs and alarm notifications"),
-		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
-	})
-	f.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("AllowCloudWatchLogs"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String(fmt.Sprintf("logs.%s.amazonaws.com", *stack.Region())), nil)},
-		Actions:    jsii.Strings("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"),
-		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]any{"ArnLike": map[string]any{
-			"kms:EncryptionContext:aws:logs:arn": stack.FormatArn(&awscdk.ArnComponents{
-				Service: jsii.String("logs"), Resource: jsii.String("log-group"), ResourceName: jsii.String("*"),
-				ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
-			}),
-		}},
-	}), jsii.Bool(false))
+	f.Key = NewKey(f.Construct, "Key", &KeyProps{Description: "Encrypts the egress firewall's logs and alarm notifications", RemovalPolicy: awscdk.RemovalPolicy_RETAIN})
+	AllowCloudWatchLogs(f.Key)
 	// CloudWatch publishes alarm notifications to the encrypted topic.
-	f.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("AllowCloudWatchAlarms"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
-		Actions:    jsii.Strings("kms:Decrypt", "kms:GenerateDataKey*"),
-		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]any{"StringEquals": map[string]any{"aws:SourceAccount": stack.Account()}},
-	}), jsii.Bool(false))
+	AllowCloudWatchAlarms(f.Key)
 	group := func(id string) awslogs.LogGroup {
 		g := awslogs.NewLogGroup(f.Construct, jsii.String(id), &awslogs.LogGroupProps{EncryptionKey: f.Key, RemovalPolicy: removal})
 		// The config holds a valid CloudWatch retention in days; LogGroupProps wants a named enum.

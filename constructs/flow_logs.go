@@ -68,11 +68,7 @@ func NewFlowLogs(scope awsconstructs.Construct, id string, props *FlowLogsProps)
 	}
 	f := &FlowLogs{Construct: awsconstructs.NewConstruct(scope, &id)}
 	stack := awscdk.Stack_Of(f.Construct)
-	f.Key = awskms.NewKey(f.Construct, jsii.String("Key"), &awskms.KeyProps{
-		Description:       jsii.String(fmt.Sprintf("Encrypts the VPC flow logs of %s", *stack.StackName())),
-		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
-	})
+	f.Key = NewKey(f.Construct, "Key", &KeyProps{Description: fmt.Sprintf("Encrypts the VPC flow logs of %s", *stack.StackName()), RemovalPolicy: awscdk.RemovalPolicy_RETAIN})
 
 	var dest awsec2.FlowLogDestination
 	switch p.Destination {

@@ -61,6 +61,9 @@ type Network struct {
 	Endpoints map[string]awsec2.InterfaceVpcEndpoint
 	// EndpointSecurityGroup guards every interface endpoint.
 	EndpointSecurityGroup awsec2.SecurityGroup
+	// S3Endpoint is the S3 gateway endpoint of the private and isolated subnets; requests through it
+	// carry its ID as aws:SourceVpce, which data-boundary bucket policies admit.
+	S3Endpoint awsec2.GatewayVpcEndpoint
 }
 
 // NewNetwork creates the VPC and what every workload in it relies on.
@@ -106,7 +109,7 @@ func NewNetwork(scope awsconstructs.Construct, id string, props *NetworkProps) *
 		RestrictDefaultSecurityGroup: jsii.Bool(true),
 	})
 
-	n.Vpc.AddGatewayEndpoint(jsii.String("S3"), &awsec2.GatewayVpcEndpointOptions{
+	n.S3Endpoint = n.Vpc.AddGatewayEndpoint(jsii.String("S3"), &awsec2.GatewayVpcEndpointOptions{
 		Service: awsec2.GatewayVpcEndpointAwsService_S3(),
 		Subnets: &[]*awsec2.SubnetSelection{{SubnetGroupName: jsii.String(SubnetGroupPrivate)}, {SubnetGroupName: jsii.String(SubnetGroupIsolated)}},
 	})

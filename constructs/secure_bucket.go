@@ -8,6 +8,15 @@ import (
 	"github.com/aws/jsii-runtime-go"
 )
 
+// BucketAdministration are the S3 actions that would let a principal weaken or remove a bucket: its
+// policy, lifecycle, versioning, ownership, encryption, Object Lock, logging, public access block,
+// replication and tags. The audit and data buckets deny them to all but the deployment role.
+var BucketAdministration = []string{
+	"s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutLifecycleConfiguration", "s3:PutBucketVersioning",
+	"s3:PutBucketOwnershipControls", "s3:PutBucketAcl", "s3:PutEncryptionConfiguration", "s3:PutBucketObjectLockConfiguration",
+	"s3:PutBucketLogging", "s3:PutBucketPublicAccessBlock", "s3:PutReplicationConfiguration", "s3:PutBucketTagging", "s3:DeleteBucket",
+}
+
 // SecureBucketProps configures a SecureBucket.
 type SecureBucketProps struct {
 	// EncryptionKey encrypts the objects (SSE-KMS with an S3 bucket key, to keep KMS requests cheap).

@@ -80,6 +80,15 @@ type WorkspaceProps struct {
 	// default: false
 	ImageBuilder                                bool
 	ImageBuilderImage, ImageBuilderInstanceType string
+	// DataStewards are IAM role ARNs (of this account) that put data into the data bucket: with the
+	// fleet and image builder roles, the only principals the data bucket and key admit. They get the
+	// data-steward policy.
+	// default: none (data arrives only through a stack update's steward)
+	DataStewards []string
+	// DataEndpoints are the S3 gateway endpoints through which the data bucket is reachable from the
+	// VPC (aws:SourceVpce); from anywhere else only SecureAreaCidrs may reach it.
+	// default: none
+	DataEndpoints []awsec2.IVpcEndpoint
 	// Retain keeps the buckets and keys when the stack is deleted.
 	// default: false (they are retained anyway, see NewSecureBucket; this also retains logs)
 	Retain bool
@@ -98,7 +107,10 @@ type BusinessHoursSchedule struct {
 // bring data in and wipe it, and a SAML role that may stream only this stack from the secure area.
 type Workspace struct {
 	awsconstructs.Construct
-	DataKey        awskms.Key
+	// DataKey encrypts the data bucket only; its policy is the data boundary.
+	DataKey awskms.Key
+	// AssetsKey encrypts the session scripts and their deployment logs.
+	AssetsKey      awskms.Key
 	DataBucket     awss3.Bucket
 	AssetsBucket   awss3.Bucket
 	AccessLogs     awss3.Bucket
@@ -111,6 +123,9 @@ type Workspace struct {
 	// StreamingEndpoint is the interface endpoint when AccessFromVpcOnly, else nil.
 	StreamingEndpoint awsec2.InterfaceVpcEndpoint
 	ImageBuilder      awsappstream.CfnImageBuilder
+	ImageBuilderRole  awsiam.Role
+	// StewardPolicy is attached to the DataStewards; nil without any.
+	StewardPolicy awsiam.ManagedPolicy
 }
 
 // NewWorkspace creates the workspace.
@@ -140,17 +155,20 @@ func NewWorkspace(scope awsconstructs.Construct, id string, props *WorkspaceProp
 	w := &Workspace{Construct: awsconstructs.NewConstruct(scope, &id)}
 	stack := awscdk.Stack_Of(w.Construct)
 
-	w.DataKey = awskms.NewKey(w.Construct, jsii.String("DataKey"), &awskms.KeyProps{
-		Description:       jsii.String("Encrypts the workspace's confidential data and session scripts"),
-		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+	// The data key's policy starts empty: unlike every other key it does not let the account's IAM
+	// policies decide who uses it (dataBoundary fills it).
+	w.DataKey = NewKey(w.Construct, "DataKey", &KeyProps{
+		Description: "Encrypts the workspace's confidential data", RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+		Policy: awsiam.NewPolicyDocument(&awsiam.PolicyDocumentProps{}),
 	})
+	w.AssetsKey = NewKey(w.Construct, "AssetsKey", &KeyProps{Description: "Encrypts the workspace's session scripts and their deployment logs", RemovalPolicy: awscdk.RemovalPolicy_RETAIN})
+	AllowCloudWatchLogs(w.AssetsKey)
 	w.AccessLogs = NewAccessLogBucket(w.Construct, "AccessLogs", nil)
 	w.DataBucket = NewSecureBucket(w.Construct, "DataBucket", &SecureBucketProps{
 		EncryptionKey: w.DataKey, AccessLogs: w.AccessLogs, ExpireAfterDays: p.DataExpirationDays,
 	})
 	w.AssetsBucket = NewSecureBucket(w.Construct, "ImageAssets", &SecureBucketProps{
-		EncryptionKey: w.DataKey, AccessLogs: w.AccessLogs,
+		EncryptionKey: w.AssetsKey, AccessLogs: w.AccessLogs,
 	})
 	cdknag.NagSuppressions_AddResourceSuppressions(w.DataBucket, &[]*cdknag.NagPackSuppression{
 		{Id: jsii.String("NIST.800.53.R5-S3BucketReplicationEnabled"), Reason: jsii.String("Confidential data stays in the environment's region and expires after the configured days; a replica would be a second copy outside the workspace's controls.")},
@@ -211,6 +229,7 @@ func NewWorkspace(scope awsconstructs.Construct, id string, props *WorkspaceProp
 	if p.ImageBuilder {
 		w.imageBuilder(p, subnetIDs)
 	}
+	w.dataBoundary(stack, p)
 	suppressBucketDeployment(stack)
 	return w
 }
@@ -388,13 +407,13 @@ func (w *Workspace) streamingRole(stack awscdk.Stack, p WorkspaceProps) {
 // imageBuilder is for baking the session scripts into an image: in the private subnets, no internet
 // access of its own, reading the published scripts.
 func (w *Workspace) imageBuilder(p WorkspaceProps, subnetIDs []*string) {
-	role := awsiam.NewRole(w.Construct, jsii.String("ImageBuilderRole"), &awsiam.RoleProps{
+	w.ImageBuilderRole = awsiam.NewRole(w.Construct, jsii.String("ImageBuilderRole"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("appstream.amazonaws.com"), nil),
 		Description: jsii.String("AppStream image builder: read the published session scripts"),
 	})
 	policy := awsiam.NewManagedPolicy(w.Construct, jsii.String("ImageBuilderPolicy"), &awsiam.ManagedPolicyProps{
 		Description: jsii.String("Read the published session scripts, nothing else"),
-		Roles:       &[]awsiam.IRole{role},
+		Roles:       &[]awsiam.IRole{w.ImageBuilderRole},
 		Statements: &[]awsiam.PolicyStatement{
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 				Sid:        jsii.String("ListSessionScripts"),
@@ -410,7 +429,7 @@ func (w *Workspace) imageBuilder(p WorkspaceProps, subnetIDs []*string) {
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 				Sid:        jsii.String("DecryptThroughS3"),
 				Actions:    jsii.Strings("kms:Decrypt"),
-				Resources:  &[]*string{w.DataKey.KeyArn()},
+				Resources:  &[]*string{w.AssetsKey.KeyArn()},
 				Conditions: &map[string]any{"StringEquals": map[string]any{"kms:ViaService": fmt.Sprintf("s3.%s.amazonaws.com", *awscdk.Stack_Of(w.Construct).Region())}},
 			}),
 		},
@@ -425,7 +444,7 @@ func (w *Workspace) imageBuilder(p WorkspaceProps, subnetIDs []*string) {
 		InstanceType:                jsii.String(p.ImageBuilderInstanceType),
 		VpcConfig:                   &awsappstream.CfnImageBuilder_VpcConfigProperty{SubnetIds: &[]*string{subnetIDs[0]}, SecurityGroupIds: &[]*string{w.SecurityGroup.SecurityGroupId()}},
 		EnableDefaultInternetAccess: jsii.Bool(false),
-		IamRoleArn:                  role.RoleArn(),
+		IamRoleArn:                  w.ImageBuilderRole.RoleArn(),
 	}
 	if isArn(p.ImageBuilderImage) {
 		props.ImageArn = jsii.String(p.ImageBuilderImage)
@@ -433,29 +452,17 @@ func (w *Workspace) imageBuilder(p WorkspaceProps, subnetIDs []*string) {
 		props.ImageName = jsii.String(p.ImageBuilderImage)
 	}
 	w.ImageBuilder = awsappstream.NewCfnImageBuilder(w.Construct, jsii.String("ImageBuilder"), props)
-	w.ImageBuilder.Node().AddDependency(role, policy)
+	w.ImageBuilder.Node().AddDependency(w.ImageBuilderRole, policy)
 }
 
 // deploymentLogs is the encrypted log group of the session-script publisher.
 func (w *Workspace) deploymentLogs(stack awscdk.Stack, p WorkspaceProps) awslogs.LogGroup {
-	w.DataKey.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("AllowCloudWatchLogs"),
-		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String(fmt.Sprintf("logs.%s.amazonaws.com", *stack.Region())), nil)},
-		Actions:    jsii.Strings("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"),
-		Resources:  jsii.Strings("*"),
-		Conditions: &map[string]any{"ArnLike": map[string]any{
-			"kms:EncryptionContext:aws:logs:arn": stack.FormatArn(&awscdk.ArnComponents{
-				Service: jsii.String("logs"), Resource: jsii.String("log-group"), ResourceName: jsii.String("*"),
-				ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
-			}),
-		}},
-	}), jsii.Bool(false))
 	removal := awscdk.RemovalPolicy_DESTROY
 	if p.Retain {
 		removal = awscdk.RemovalPolicy_RETAIN
 	}
 	return awslogs.NewLogGroup(w.Construct, jsii.String("SessionScriptsDeploymentLogs"), &awslogs.LogGroupProps{
-		EncryptionKey: w.DataKey,
+		EncryptionKey: w.AssetsKey,
 		Retention:     awslogs.RetentionDays_ONE_YEAR,
 		RemovalPolicy: removal,
 	})

@@ -93,11 +93,7 @@ func NewWorkstations(scope awsconstructs.Construct, id string, props *Workstatio
 	if props.Retain {
 		removal = awscdk.RemovalPolicy_RETAIN
 	}
-	w.Key = awskms.NewKey(c, jsii.String("VolumeKey"), &awskms.KeyProps{
-		Description:       jsii.String("Encrypts workstation volumes"),
-		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     removal,
-	})
+	w.Key = NewKey(c, "VolumeKey", &KeyProps{Description: "Encrypts workstation volumes", RemovalPolicy: removal})
 	w.SecurityGroup = awsec2.NewSecurityGroup(c, jsii.String("SecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:         props.Vpc,
 		Description: jsii.String("Workstations: display protocols from gateways and the agent port from brokers only"),

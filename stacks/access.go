@@ -8,7 +8,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsroute53"
 	awsconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -57,11 +56,7 @@ func NewAccessStack(scope awsconstructs.Construct, id string, props *AccessStack
 		keep = awscdk.RemovalPolicy_RETAIN
 	}
 
-	opsKey := awskms.NewKey(s.Stack, jsii.String("OperationsKey"), &awskms.KeyProps{
-		Description:       jsii.String("Encrypts the access tier's alarm topic, directory password, web ACL and function logs"),
-		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     keep,
-	})
+	opsKey := ebc.NewKey(s.Stack, "OperationsKey", &ebc.KeyProps{Description: "Encrypts the access tier's alarm topic, directory password, web ACL and function logs", RemovalPolicy: keep})
 	ebc.AllowCloudWatchLogs(opsKey)
 	s.Alarms = ebc.NewAlarmTopic(s.Stack, "Alarms", &ebc.AlarmTopicProps{EncryptionKey: opsKey, Emails: a.AlarmEmails})
 	lbLogs := ebc.NewAccessLogBucket(s.Stack, "LoadBalancerLogs", nil)

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/editbay/editbay/config"
+	ebc "github.com/editbay/editbay/constructs"
 )
 
 // AccountStage holds the guardrails of one AWS account, which exist once per account (the Config
@@ -47,7 +48,11 @@ func NewAccountStage(scope awsconstructs.Construct, id string, props *AccountSta
 	production := slices.ContainsFunc(cfg.Environments, func(e config.Environment) bool {
 		return e.Production && slices.Contains(a.Environments, e.Name)
 	})
-	stackTags := tagAndCheck(stage, cfg.CostTags(config.Environment{Name: a.StageName()}))
+	// Everything in an account stage guards the account: the tag puts it out of Developers' and
+	// Operators' reach (see AccountGroups) and under the tamper guard.
+	tags := cfg.CostTags(config.Environment{Name: a.StageName()})
+	tags[ebc.GuardrailTagKey] = "true"
+	stackTags := tagAndCheck(stage, tags)
 	stackProps := func(name, region, description string) awscdk.StackProps {
 		return awscdk.StackProps{
 			StackName:   jsii.String(cfg.AccountStackName(a, name)),
@@ -91,6 +96,7 @@ func NewAccountStage(scope awsconstructs.Construct, id string, props *AccountSta
 		Governance:      g,
 		Account:         a,
 		ProtectedStacks: []string{cfg.AccountPrefix(a) + "-*"},
+		Names:           names,
 		Guardrails:      homeGuardrails,
 	})
 	if a.ForwardsGlobalEvents() {

@@ -36,6 +36,8 @@ func NewAuditStack(scope awsconstructs.Construct, id string, props *AuditStackPr
 		LogRetentionDays:     props.Trail.LogRetentionDays,
 		ColdStorageAfterDays: props.Trail.ColdStorageAfterDays,
 		ExpireAfterDays:      props.Trail.ExpireAfterDays,
+		ObjectLockMode:       props.Trail.ObjectLock.Mode,
+		ObjectLockDays:       props.Trail.ObjectLock.RetentionDays,
 	})
 	awscdk.NewCfnOutput(s.Stack, jsii.String("TrailArn"), &awscdk.CfnOutputProps{Value: s.Trail.Trail.TrailArn()})
 	awscdk.NewCfnOutput(s.Stack, jsii.String("AuditBucket"), &awscdk.CfnOutputProps{Value: s.Trail.Bucket.BucketName()})

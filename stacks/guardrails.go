@@ -53,11 +53,7 @@ func NewGuardrailsStack(scope awsconstructs.Construct, id string, props *Guardra
 	if props.Production {
 		keep = awscdk.RemovalPolicy_RETAIN
 	}
-	s.Key = awskms.NewKey(s.Stack, jsii.String("Key"), &awskms.KeyProps{
-		Description:       jsii.String("Encrypts the guardrail alerts, the functions' logs, queues and settings"),
-		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     keep,
-	})
+	s.Key = ebc.NewKey(s.Stack, "Key", &ebc.KeyProps{Description: "Encrypts the guardrail alerts, the functions' logs, queues and settings", RemovalPolicy: keep})
 	ebc.AllowCloudWatchLogs(s.Key)
 	s.Alerts = ebc.NewAlarmTopic(s.Stack, "Alerts", &ebc.AlarmTopicProps{EncryptionKey: s.Key, Emails: g.AlertEmails})
 

@@ -4,9 +4,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	cw "github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	awsconstructs "github.com/aws/constructs-go/constructs/v10"
-	"github.com/aws/jsii-runtime-go"
 
 	"github.com/editbay/editbay/config"
 	ebc "github.com/editbay/editbay/constructs"
@@ -21,6 +19,9 @@ type IdentityStackProps struct {
 	Account config.Account
 	// ProtectedStacks are stack name patterns only administrators may change. Required.
 	ProtectedStacks []string
+	// Names are the account's governance names: its audit bucket and log group are protected by name.
+	// Required.
+	Names GovernanceNames
 	// Guardrails is the home region's guardrails stack, whose alert topic hears of failures. Required.
 	Guardrails *GuardrailsStack
 }
@@ -48,11 +49,10 @@ func NewIdentityStack(scope awsconstructs.Construct, id string, props *IdentityS
 		OperatorsName:   g.Groups.Operators,
 		Members:         members,
 		ProtectedStacks: props.ProtectedStacks,
+		AuditBuckets:    []string{props.Names.Bucket},
+		AuditLogGroups:  []string{props.Names.LogGroup},
 	})
-	key := awskms.NewKey(s.Stack, jsii.String("Key"), &awskms.KeyProps{
-		Description:       jsii.String("Encrypts the password-policy function's logs, queue and settings"),
-		EnableKeyRotation: jsii.Bool(true),
-	})
+	key := ebc.NewKey(s.Stack, "Key", &ebc.KeyProps{Description: "Encrypts the password-policy function's logs, queue and settings"})
 	ebc.AllowCloudWatchLogs(key)
 	pp := g.PasswordPolicy
 	s.PasswordPolicy = ebc.NewAccountPasswordPolicy(s.Stack, "PasswordPolicy", &ebc.AccountPasswordPolicyProps{

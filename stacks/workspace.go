@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	awsconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -65,6 +66,8 @@ func NewWorkspaceStack(scope awsconstructs.Construct, id string, props *Workspac
 		DataExpirationDays:           w.DataExpirationDays,
 		SamlProviderName:             w.SamlProviderName,
 		SecureAreaCidrs:              w.SecureAreaCidrs,
+		DataStewards:                 w.DataStewards,
+		DataEndpoints:                []awsec2.IVpcEndpoint{props.Network.Network.S3Endpoint},
 		FederationSessionHours:       w.FederationSessionHours,
 		ImageBuilder:                 w.ImageBuilder.Enabled,
 		ImageBuilderImage:            w.ImageBuilder.Image,
