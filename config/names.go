@@ -277,7 +277,12 @@ func (c *Config) GuardRuleName(rule string) string { return c.GuardPrefix() + "-
 var GuardRules = []string{
 	"trail-change", "flow-logs-deleted", "compliance-change", "sg-change", "sg-noncompliant",
 	"recorder-change", "recorder-check", "mfa-removed", "signin-without-mfa", "root-activity",
+	"tamper-keys", "tamper-rules", "tamper-functions", "tamper-topic", "tamper-config", "tamper-audit", "tamper-check",
 }
+
+// HomeGuardRules are the GuardRules only the home region's guardrails make: the audit bucket and
+// log group live there.
+var HomeGuardRules = []string{"tamper-audit"}
 
 // OutsideRegionsFilterName names the metric filter that counts calls outside the allowed regions.
 func (c *Config) OutsideRegionsFilterName() string {

@@ -161,14 +161,9 @@ func NewAuditTrail(scope awsconstructs.Construct, id string, props *AuditTrailPr
 	}, jsii.Bool(true))
 	// The trail must not start before CloudTrail may use the key.
 	a.Trail.Node().AddDependency(a.Key)
-	// CDK's Trail adds CloudTrail's two bucket statements (statements 1 and 2, after the TLS deny)
-	// without confused-deputy conditions: CloudTrail may write here for this account's trail only.
-	// The governance tests check every service statement carries these.
-	fromTrail := map[string]any{"StringEquals": map[string]any{"aws:SourceArn": trailArn, "aws:SourceAccount": stack.Account()}}
-	policy := a.Bucket.Policy().Node().DefaultChild().(awss3.CfnBucketPolicy)
-	policy.AddPropertyOverride(jsii.String("PolicyDocument.Statement.1.Condition"), fromTrail)
-	policy.AddPropertyOverride(jsii.String("PolicyDocument.Statement.2.Condition.StringEquals.aws:SourceArn"), trailArn)
-	policy.AddPropertyOverride(jsii.String("PolicyDocument.Statement.2.Condition.StringEquals.aws:SourceAccount"), stack.Account())
+	// CDK's Trail adds CloudTrail's bucket statements without confused-deputy conditions: CloudTrail
+	// may write here for this account's trail only.
+	NameServiceSources(a.Bucket, map[string]string{"cloudtrail.amazonaws.com": trailArn})
 	deployer := DeploymentRoleArn(c)
 	a.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("DenyAuditBucketChangesOutsideDeployments"),

@@ -75,6 +75,10 @@ type GoFunction struct {
 	DeadLetterQueue awssqs.Queue
 	ErrorAlarm      awscloudwatch.Alarm
 	DeadLetterAlarm awscloudwatch.Alarm
+	// ThrottleAlarm fires when invocations are throttled: an event storm beyond the reserved
+	// concurrency, or a concurrency set to 0, which silences the function (and which, for the tamper
+	// guard itself, no function can undo). nil without ReservedConcurrency.
+	ThrottleAlarm awscloudwatch.Alarm
 }
 
 // NewGoFunction builds the function's binary and creates it.
@@ -189,8 +193,20 @@ func NewGoFunction(scope awsconstructs.Construct, id string, props *GoFunctionPr
 		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
 		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 	})
+	alarms := []awscloudwatch.Alarm{f.ErrorAlarm, f.DeadLetterAlarm}
+	if p.ReservedConcurrency > 0 {
+		f.ThrottleAlarm = awscloudwatch.NewAlarm(f.Construct, jsii.String("Throttles"), &awscloudwatch.AlarmProps{
+			AlarmDescription:   jsii.String(fmt.Sprintf("%s was throttled: events wait for retries, or its concurrency was set to 0 and it does not run", p.Entry)),
+			Metric:             f.Function.MetricThrottles(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum")}),
+			Threshold:          jsii.Number(1),
+			EvaluationPeriods:  jsii.Number(1),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+		})
+		alarms = append(alarms, f.ThrottleAlarm)
+	}
 	for _, a := range p.AlarmActions {
-		for _, alarm := range []awscloudwatch.Alarm{f.ErrorAlarm, f.DeadLetterAlarm} {
+		for _, alarm := range alarms {
 			alarm.AddAlarmAction(a)
 			alarm.AddOkAction(a)
 		}

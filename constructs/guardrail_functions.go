@@ -2,6 +2,7 @@ package constructs
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -77,11 +78,16 @@ type GuardrailFunctionsProps struct {
 type GuardrailFunctions struct {
 	awsconstructs.Construct
 	SecurityGroupFix, RecorderGuard, TrailTriage *GoFunction
+	// TamperGuard undoes and alerts on changes that would silence the guardrails themselves: their
+	// keys, rules, functions, alert topic, Config rules, and the audit bucket and log group.
+	TamperGuard *GoFunction
 	// Rules are the EventBridge rules by their short name (e.g. "sg-change").
 	Rules map[string]awsevents.Rule
 
 	ruleNames  map[string]string
 	namePrefix string
+	// ruleFunction is each rule's target: a function ARN, or "self" for the tamper guard.
+	ruleFunction map[string]any
 }
 
 // Detail types of the events the rules match.
@@ -105,7 +111,7 @@ func NewGuardrailFunctions(scope awsconstructs.Construct, id string, props *Guar
 		p.OutsideRegionsFilterName = p.NamePrefix + "-outside-allowed-regions"
 	}
 	c := awsconstructs.NewConstruct(scope, &id)
-	g := &GuardrailFunctions{Construct: c, Rules: map[string]awsevents.Rule{}, ruleNames: p.RuleNames, namePrefix: p.NamePrefix}
+	g := &GuardrailFunctions{Construct: c, Rules: map[string]awsevents.Rule{}, ruleNames: p.RuleNames, namePrefix: p.NamePrefix, ruleFunction: map[string]any{}}
 	stack := awscdk.Stack_Of(c)
 	topicArn := *p.AlertTopic.TopicArn()
 	newFunction := func(cid, entry, description string, env map[string]string) *GoFunction {
@@ -113,7 +119,7 @@ func NewGuardrailFunctions(scope awsconstructs.Construct, id string, props *Guar
 		f := NewGoFunction(c, cid, &GoFunctionProps{
 			Entry: entry, Description: description, EncryptionKey: p.EncryptionKey, Environment: env, DryRun: p.DryRun,
 			// Bounded, so an event storm cannot starve the account's other functions; events wait and retry.
-			ReservedConcurrency: 5,
+			ReservedConcurrency: guardConcurrency,
 			LogRetentionDays:    p.LogRetentionDays, RetainLogs: p.RetainLogs, AlarmActions: p.AlarmActions,
 		})
 		// Publish to the encrypted topic: the data key actions are spelled out, where a grant would add
@@ -181,6 +187,7 @@ func NewGuardrailFunctions(scope awsconstructs.Construct, id string, props *Guar
 	})
 	schedule.AddTarget(target(g.RecorderGuard))
 	g.Rules["recorder-check"] = schedule
+	g.ruleFunction["recorder-check"] = g.RecorderGuard.Function.FunctionArn()
 
 	env := map[string]string{
 		"TRAIL_NAME": p.Trail.Name, "TRAIL_ARN": p.Trail.Arn, "TRAIL_REGION": p.Trail.Region,
@@ -217,6 +224,7 @@ func NewGuardrailFunctions(scope awsconstructs.Construct, id string, props *Guar
 	for name, r := range SignInSecurityPatterns() {
 		g.rule(name, "Sign-in security: "+name, g.TrailTriage, r)
 	}
+	g.tamperGuard(stack, p, newFunction)
 	if env["ALLOWED_REGIONS"] != "" {
 		awslogs.NewSubscriptionFilter(c, jsii.String("OutsideAllowedRegions"), &awslogs.SubscriptionFilterProps{
 			FilterName:    &p.OutsideRegionsFilterName,
@@ -226,6 +234,149 @@ func NewGuardrailFunctions(scope awsconstructs.Construct, id string, props *Guar
 		})
 	}
 	return g
+}
+
+// guardConcurrency is each guardrail function's reserved concurrency: bounded, so an event storm
+// cannot starve the account's other functions.
+const guardConcurrency = 5
+
+// Target settings of every guardrail rule (see target), which the tamper guard restores.
+const (
+	targetRetryAttempts = 8
+	targetMaxEventAge   = 2 * 60 * 60 // seconds
+)
+
+// TamperEvents are the CloudTrail events that would silence a guardrail, by the EventBridge source
+// whose rule watches them. Lambda logs its API version in the event name (e.g.
+// PutFunctionConcurrency20171031), so those are matched by prefix.
+var TamperEvents = map[string][]string{
+	"aws.kms":    {"ScheduleKeyDeletion", "DisableKey", "DisableKeyRotation", "PutKeyPolicy", "DeleteAlias", "UpdateAlias"},
+	"aws.events": {"DisableRule", "DeleteRule", "PutRule", "PutTargets", "RemoveTargets"},
+	"aws.lambda": {"PutFunctionConcurrency", "DeleteFunctionConcurrency", "UpdateFunctionCode", "UpdateFunctionConfiguration", "DeleteFunction", "AddPermission", "RemovePermission"},
+	"aws.sns":    {"DeleteTopic", "SetTopicAttributes", "AddPermission", "RemovePermission"},
+	"aws.config": {"DeleteConfigRule", "PutConfigRule", "DeleteEvaluationResults"},
+	"aws.s3": {"PutBucketPolicy", "DeleteBucketPolicy", "PutBucketLifecycle", "DeleteBucketLifecycle", "PutBucketVersioning",
+		"PutBucketOwnershipControls", "PutObjectLockConfiguration", "PutBucketEncryption", "DeleteBucketEncryption", "PutBucketAcl",
+		"PutBucketLogging", "PutBucketPublicAccessBlock", "DeleteBucketPublicAccessBlock", "DeleteBucket"},
+	"aws.logs": {"DeleteLogGroup", "DeleteSubscriptionFilter", "PutSubscriptionFilter", "PutRetentionPolicy", "DeleteRetentionPolicy", "DisassociateKmsKey"},
+}
+
+// tamperGuard creates the function that keeps the other guardrails (and itself) in place, its rules
+// and its scheduled sweep. It comes last: it restores every rule made before it.
+func (g *GuardrailFunctions) tamperGuard(stack awscdk.Stack, p GuardrailFunctionsProps, newFunction func(cid, entry, description string, env map[string]string) *GoFunction) {
+	home := p.Trail.LogGroupName != ""
+	prefix := g.namePrefix + "-"
+	if g.ruleNames != nil {
+		// Every configured rule name starts with the prefix (config.GuardRuleName).
+		prefix = strings.TrimSuffix(g.ruleName("tamper-check"), "tamper-check")
+	}
+	// The guardrail functions, this one as "self", and the reserved concurrency each must keep.
+	functions := []string{"self"}
+	for _, f := range []*GoFunction{g.SecurityGroupFix, g.RecorderGuard, g.TrailTriage} {
+		functions = append(functions, *f.Function.FunctionName())
+	}
+	keys := []string{*p.EncryptionKey.KeyArn()}
+	env := map[string]string{
+		"GUARD_TAG_KEY":         GuardrailTagKey,
+		"TARGET_RETRY_ATTEMPTS": fmt.Sprint(targetRetryAttempts),
+		"TARGET_MAX_EVENT_AGE":  fmt.Sprint(targetMaxEventAge),
+		"PROTECTED_FUNCTIONS":   strings.Join(functions, ","),
+		"RESERVED_CONCURRENCY":  fmt.Sprint(guardConcurrency),
+		"CONFIG_RULE_PREFIX":    p.ComplianceRulePrefix,
+		"TRUSTED_PRINCIPALS":    DeploymentRoleArn(g.Construct),
+	}
+	if home {
+		keys = append(keys, p.Trail.KeyAlias)
+		env["AUDIT_BUCKET"], env["AUDIT_LOG_GROUP"] = p.Trail.BucketName, p.Trail.LogGroupName
+	}
+	// RULE_TARGETS is filled below, once every rule exists; the map is read when the stack synthesizes.
+	env["PROTECTED_KEYS"] = strings.Join(keys, ",")
+	env["RULE_TARGETS"] = "{}"
+	f := newFunction("TamperGuard", "tamper-guard", "Undoes and alerts on changes that would silence the guardrails or the audit", env)
+	g.TamperGuard = f
+	region, account, partition := *stack.Region(), *stack.Account(), *stack.Partition()
+	tagged := &map[string]any{"StringEquals": map[string]any{"aws:ResourceTag/" + GuardrailTagKey: "true"}}
+	f.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("InspectKeys"),
+		Actions:   jsii.Strings("kms:DescribeKey", "kms:ListResourceTags", "kms:GetKeyRotationStatus"),
+		Resources: jsii.Strings(fmt.Sprintf("arn:%s:kms:%s:%s:key/*", partition, region, account)),
+	}))
+	f.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("RestoreGuardrailKeys"),
+		Actions:    jsii.Strings("kms:CancelKeyDeletion", "kms:EnableKey", "kms:EnableKeyRotation"),
+		Resources:  jsii.Strings(fmt.Sprintf("arn:%s:kms:%s:%s:key/*", partition, region, account)),
+		Conditions: tagged,
+	}))
+	rules := fmt.Sprintf("arn:%s:events:%s:%s:rule/%s*", partition, region, account, prefix)
+	f.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("RestoreGuardrailRules"),
+		Actions:   jsii.Strings("events:DescribeRule", "events:ListTargetsByRule", "events:ListTagsForResource", "events:EnableRule", "events:PutTargets", "events:RemoveTargets"),
+		Resources: jsii.Strings(rules),
+	}))
+	functionArns := fmt.Sprintf("arn:%s:lambda:%s:%s:function:*", partition, region, account)
+	f.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("InspectFunctions"),
+		Actions:   jsii.Strings("lambda:GetFunctionConcurrency", "lambda:ListTags"),
+		Resources: jsii.Strings(functionArns),
+	}))
+	f.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("RestoreGuardrailConcurrency"),
+		Actions:    jsii.Strings("lambda:PutFunctionConcurrency"),
+		Resources:  jsii.Strings(functionArns),
+		Conditions: tagged,
+	}))
+	suppressWildcards(f, "KMS keys, EventBridge rules and Lambda functions are matched by the guardrail tag (restores) or the guardrail rule prefix: a guardrail added later is covered without a policy change, and the reads only tell the function whether a resource is a guardrail.",
+		"Resource::"+nagArn(stack, "kms", "key/*"), "Resource::"+nagArn(stack, "events", "rule/"+prefix+"*"), "Resource::"+nagArn(stack, "lambda", "function:*"))
+
+	apiCall := func(source string, detail map[string]any) *awsevents.EventPattern {
+		d := map[string]any{"eventSource": []string{strings.TrimPrefix(source, "aws.") + ".amazonaws.com"}}
+		maps.Copy(d, detail)
+		return &awsevents.EventPattern{Source: jsii.Strings(source), DetailType: jsii.Strings(detailAPICall), Detail: &d}
+	}
+	prefixes := func(names []string) []any {
+		out := make([]any, len(names))
+		for i, n := range names {
+			out[i] = map[string]any{"prefix": n}
+		}
+		return out
+	}
+	g.rule("tamper-keys", "Someone disabled, scheduled for deletion or re-policed a KMS key (undone for guardrail keys)", f,
+		apiCall("aws.kms", map[string]any{"eventName": TamperEvents["aws.kms"]}))
+	g.rule("tamper-rules", "Someone disabled, deleted or retargeted a guardrail rule (undone)", f,
+		apiCall("aws.events", map[string]any{"eventName": TamperEvents["aws.events"], "$or": []any{
+			map[string]any{"requestParameters": map[string]any{"name": []any{map[string]any{"prefix": prefix}}}},
+			map[string]any{"requestParameters": map[string]any{"rule": []any{map[string]any{"prefix": prefix}}}},
+		}}))
+	g.rule("tamper-functions", "Someone throttled, changed or deleted a Lambda function (undone for guardrail functions' concurrency)", f,
+		apiCall("aws.lambda", map[string]any{"eventName": prefixes(TamperEvents["aws.lambda"])}))
+	g.rule("tamper-topic", "Someone deleted or re-policed the alert topic", f,
+		apiCall("aws.sns", map[string]any{"eventName": TamperEvents["aws.sns"], "requestParameters": map[string]any{"topicArn": []*string{p.AlertTopic.TopicArn()}}}))
+	g.rule("tamper-config", "Someone changed or deleted a Config rule", f,
+		apiCall("aws.config", map[string]any{"eventName": TamperEvents["aws.config"]}))
+	if home {
+		g.rule("tamper-audit", "Someone changed the audit bucket or the audit log group", f, &awsevents.EventPattern{
+			Source: jsii.Strings("aws.s3", "aws.logs"), DetailType: jsii.Strings(detailAPICall),
+			Detail: &map[string]any{"$or": []any{
+				map[string]any{"eventSource": []string{"s3.amazonaws.com"}, "eventName": TamperEvents["aws.s3"], "requestParameters": map[string]any{"bucketName": []string{p.Trail.BucketName}}},
+				map[string]any{"eventSource": []string{"logs.amazonaws.com"}, "eventName": TamperEvents["aws.logs"], "requestParameters": map[string]any{"logGroupName": []string{p.Trail.LogGroupName}}},
+			}},
+		})
+	}
+	check := awsevents.NewRule(g.Construct, jsii.String("Rule-tamper-check"), &awsevents.RuleProps{
+		RuleName:    jsii.String(g.ruleName("tamper-check")),
+		Description: jsii.String("Backstop: checks every guardrail rule, function and key, in case an event was not delivered"),
+		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(float64(p.RecorderCheckMinutes)))),
+	})
+	check.AddTarget(target(f))
+	g.Rules["tamper-check"] = check
+	g.ruleFunction["tamper-check"] = "self"
+
+	// Every rule, the guard's own included, and the function it must invoke.
+	targets := map[string]any{}
+	for name := range g.Rules {
+		targets[g.ruleName(name)] = g.ruleFunction[name]
+	}
+	f.Function.AddEnvironment(jsii.String("RULE_TARGETS"), stack.ToJsonString(targets, nil), nil)
 }
 
 // SignInSecurityPatterns are the sign-in events the trail triage alerts on. IAM and most console
@@ -277,13 +428,18 @@ func (g *GuardrailFunctions) rule(name, description string, f *GoFunction, patte
 	})
 	r.AddTarget(target(f))
 	g.Rules[name] = r
+	if f == g.TamperGuard {
+		g.ruleFunction[name] = "self"
+	} else {
+		g.ruleFunction[name] = f.Function.FunctionArn()
+	}
 }
 
 // target invokes f asynchronously; the function's own retries and dead-letter queue keep failed events.
 func target(f *GoFunction) awsevents.IRuleTarget {
 	return awseventstargets.NewLambdaFunction(f.Function, &awseventstargets.LambdaFunctionProps{
-		RetryAttempts: jsii.Number(8),
-		MaxEventAge:   awscdk.Duration_Hours(jsii.Number(2)),
+		RetryAttempts: jsii.Number(targetRetryAttempts),
+		MaxEventAge:   awscdk.Duration_Seconds(jsii.Number(targetMaxEventAge)),
 	})
 }
 

@@ -167,6 +167,12 @@ func NewAccessStack(scope awsconstructs.Construct, id string, props *AccessStack
 		DeletionProtection: e.Production,
 	})
 
+	// Both load balancers' access-log statements are in place: log delivery writes for this account's
+	// load balancers only.
+	ebc.NameServiceSources(lbLogs, map[string]string{"delivery.logs.amazonaws.com": *s.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("logs"), Resource: jsii.String("*"), ArnFormat: awscdk.ArnFormat_NO_RESOURCE_NAME,
+	})})
+
 	// The tier's only paths: gateways relay display protocols to workstations, brokers reach the
 	// workstation agent and the database. Each rule is an ingress on the target and an egress on the
 	// source.

@@ -43,11 +43,13 @@ type GuardrailsStack struct {
 	Recorder  *ebc.ConfigRecorder
 	Functions *ebc.GuardrailFunctions
 	Dashboard cw.Dashboard
+	// Home is set for the account's home region.
+	Home bool
 }
 
 // NewGuardrailsStack creates the guardrails of one account and region.
 func NewGuardrailsStack(scope awsconstructs.Construct, id string, props *GuardrailsStackProps) *GuardrailsStack {
-	s := &GuardrailsStack{Stack: awscdk.NewStack(scope, &id, &props.StackProps)}
+	s := &GuardrailsStack{Stack: awscdk.NewStack(scope, &id, &props.StackProps), Home: props.Home}
 	cfg, g, n := props.Config, props.Governance, props.Names
 	keep := awscdk.RemovalPolicy_DESTROY
 	if props.Production {
@@ -127,7 +129,7 @@ func newGuardrailsDashboard(s *GuardrailsStack, name string) cw.Dashboard {
 	}
 	f := s.Functions
 	var errors, deadLetters []cw.IMetric
-	for _, fn := range []*ebc.GoFunction{f.SecurityGroupFix, f.RecorderGuard, f.TrailTriage} {
+	for _, fn := range []*ebc.GoFunction{f.SecurityGroupFix, f.RecorderGuard, f.TrailTriage, f.TamperGuard} {
 		errors = append(errors, fn.Function.MetricErrors(&cw.MetricOptions{Period: period, Statistic: jsii.String("Sum")}))
 		deadLetters = append(deadLetters, fn.DeadLetterQueue.MetricApproximateNumberOfMessagesVisible(&cw.MetricOptions{Period: period, Statistic: jsii.String("Maximum")}))
 	}

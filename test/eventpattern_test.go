@@ -2,6 +2,7 @@ package test
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -10,10 +11,18 @@ import (
 // semantics for what editbay's patterns use and a little more: every field of the pattern must match
 // (AND); a list matches when the event's value, or any element of an event list, equals one entry
 // (OR); an object descends into the event's object; entries may be {"prefix": s}, {"suffix": s},
-// {"anything-but": v or [v...]}, {"exists": bool} and {"equals-ignore-case": s}. A field absent from
-// the event matches only [{"exists": false}].
+// {"anything-but": v or [v...]}, {"exists": bool} and {"equals-ignore-case": s}; "$or" holds a list
+// of patterns of which at least one must match. A field absent from the event matches only
+// [{"exists": false}].
 func matches(pattern, event map[string]any) bool {
 	for key, want := range pattern {
+		if key == "$or" {
+			alternatives, _ := want.([]any)
+			if !slices.ContainsFunc(alternatives, func(a any) bool { m, ok := a.(map[string]any); return ok && matches(m, event) }) {
+				return false
+			}
+			continue
+		}
 		got, present := event[key]
 		switch w := want.(type) {
 		case map[string]any:
@@ -120,6 +129,9 @@ func TestEventPatternMatcher(t *testing.T) {
 		{`{"detail":{"c-count":[5]}}`, true},
 		{`{"detail":{"state":{"nested":["x"]}}}`, false},
 		{`{"detail-type":[{"equals-ignore-case":"ec2 instance state-change notification"}]}`, true},
+		{`{"detail":{"$or":[{"state":["stopped"]},{"instance-id":["i-123"]}]}}`, true},
+		{`{"detail":{"$or":[{"state":["stopped"]},{"instance-id":["i-9"]}]}}`, false},
+		{`{"source":["aws.ec2"],"$or":[{"detail":{"c-count":[5]}},{"detail-type":["x"]}]}`, true},
 	} {
 		if got := matches(decodeJSON(t, tc.pattern), event); got != tc.want {
 			t.Errorf("%s: got %v, want %v", tc.pattern, got, tc.want)
