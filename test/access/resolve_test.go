@@ -156,3 +156,37 @@ func TestFindAndTags(t *testing.T) {
 		t.Errorf("by logical ID: %+v", b)
 	}
 }
+
+// An existing user has the policies of the groups the templates add it to; an existing role has only
+// the policies the templates attach to it by name.
+func TestExistingPrincipals(t *testing.T) {
+	var w World
+	template := `{"Resources": {
+	  "Devs": {"Type": "AWS::IAM::Group", "Properties": {"GroupName": "Developers",
+	    "ManagedPolicyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess", {"Ref": "Boundary"}]}},
+	  "Boundary": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"Roles": ["BreakGlass"],
+	    "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": "*"}]}},
+	    "Metadata": {"aws:cdk:path": "account-1/Identity/Boundary/Resource"}},
+	  "Membership": {"Type": "AWS::IAM::UserToGroupAddition", "Properties": {"GroupName": {"Ref": "Devs"}, "Users": ["alice"]}}
+	}}`
+	if err := w.AddTemplate(StackInfo{Stage: "account-1", ID: "Identity", Name: "identity", Account: "444455556666"}, []byte(template)); err != nil {
+		t.Fatal(err)
+	}
+	alice := w.ExistingUser("account-1", "alice")
+	if alice.Err != nil {
+		t.Fatal(alice.Err)
+	}
+	if alice.ARN != "arn:aws:iam::444455556666:user/alice" || alice.Context["aws:username"] != "alice" ||
+		len(alice.Policies) != 1 || alice.Policies[0].Name != "account-1/Identity/Boundary" ||
+		!reflect.DeepEqual(alice.ManagedARNs, []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"}) {
+		t.Errorf("alice: %+v", alice)
+	}
+	role := w.ExistingRole("account-1", "BreakGlass")
+	if role.Err != nil || role.ARN != "arn:aws:sts::444455556666:assumed-role/BreakGlass/access-test" ||
+		role.Context["aws:PrincipalArn"] != "arn:aws:iam::444455556666:role/BreakGlass" || len(role.Policies) != 1 || len(role.ManagedARNs) != 0 {
+		t.Errorf("role: %+v", role)
+	}
+	if bob := w.ExistingUser("account-1", "bob"); bob.Err != nil || len(bob.Policies)+len(bob.ManagedARNs) != 0 {
+		t.Errorf("bob, in no group: %+v", bob)
+	}
+}
