@@ -625,10 +625,12 @@ func TestAccessAlarms(t *testing.T) {
 			"GroupInServiceInstances":   2,
 			"CPUUtilization":            1,
 			"FreeableMemory":            1,
-			// The pool scaler: each pool below its minimum, and the function's errors and dead letters.
+			// The pool scaler: each pool below its minimum, and the function's errors, dead letters and
+			// throttles.
 			"BelowMinAvailable":                  len(e.Access.Pools),
 			"Errors":                             1,
 			"ApproximateNumberOfMessagesVisible": 1,
+			"Throttles":                          1,
 		}
 		if !maps.Equal(metrics, want) {
 			t.Errorf("%s: alarms on %v, want %v", e.Name, metrics, want)

@@ -140,8 +140,8 @@ func TestGuardrailEventPatterns(t *testing.T) {
 func TestGuardrailFunctions(t *testing.T) {
 	_, guard := stackOf(t, accountStage, "Guardrails")
 	fns := resources(guard, "AWS::Lambda::Function")
-	if len(fns) != 3 {
-		t.Fatalf("%d functions, want 3", len(fns))
+	if len(fns) != 4 {
+		t.Fatalf("%d functions, want 4", len(fns))
 	}
 	for id, f := range fns {
 		p := props(f)
@@ -154,6 +154,9 @@ func TestGuardrailFunctions(t *testing.T) {
 		"SecurityGroupFix": {"ec2:DescribeSecurityGroupRules", "ec2:DescribeSecurityGroups", "ec2:RevokeSecurityGroupIngress", "kms:Decrypt", "kms:GenerateDataKey", "sns:Publish"},
 		"RecorderGuard":    {"config:DescribeConfigurationRecorderStatus", "config:DescribeDeliveryChannels", "config:PutDeliveryChannel", "config:StartConfigurationRecorder", "kms:Decrypt", "kms:GenerateDataKey", "sns:Publish"},
 		"TrailTriage":      {"cloudtrail:GetTrailStatus", "cloudtrail:StartLogging", "cloudtrail:UpdateTrail", "kms:Decrypt", "kms:GenerateDataKey", "sns:Publish"},
+		"TamperGuard": {"events:DescribeRule", "events:EnableRule", "events:ListTagsForResource", "events:ListTargetsByRule", "events:PutTargets", "events:RemoveTargets",
+			"kms:CancelKeyDeletion", "kms:Decrypt", "kms:DescribeKey", "kms:EnableKey", "kms:EnableKeyRotation", "kms:GenerateDataKey", "kms:GetKeyRotationStatus", "kms:ListResourceTags",
+			"lambda:GetFunctionConcurrency", "lambda:ListTags", "lambda:PutFunctionConcurrency", "sns:Publish"},
 	}
 	for fn, actions := range want {
 		var roleID string
@@ -202,8 +205,8 @@ func TestGuardrailFunctions(t *testing.T) {
 	if props(topic)["KmsMasterKeyId"] == nil {
 		t.Errorf("alert topic not encrypted: %s", asJSON(topic))
 	}
-	if n := len(resources(guard, "AWS::CloudWatch::Alarm")); n != 6 {
-		t.Errorf("%d alarms, want an error and a dead-letter alarm per function", n)
+	if n := len(resources(guard, "AWS::CloudWatch::Alarm")); n != 12 {
+		t.Errorf("%d alarms, want an error, a dead-letter and a throttle alarm per function", n)
 	}
 	if only(t, guard, "AWS::CloudWatch::Dashboard") == nil {
 		t.Error("no dashboard")
