@@ -22,6 +22,9 @@ const (
 	stackResources       = 500     // CloudFormation: resources in a stack
 	stackOutputs         = 200     // CloudFormation: outputs in a stack
 	templateBytes        = 1 << 20 // CloudFormation: a template body from S3
+	lambdaEnvBytes       = 4096    // Lambda: all environment variables of a function, keys and values
+	keyPolicyBytes       = 32768   // KMS: a key policy
+	bucketPolicyBytes    = 20480   // S3: a bucket policy
 )
 
 // poolsConfig is an installation at the scale the limits are tested at: three environments of 20, 50
@@ -134,6 +137,23 @@ func checkLimits(t *testing.T, s assembly.Stack, largest *int) {
 			policies, _ := p["Policies"].([]any)
 			for _, pol := range policies {
 				inline[id] += policyChars(pol.(map[string]any)["PolicyDocument"])
+			}
+		case "AWS::Lambda::Function":
+			vars, _ := resolveAll(at(p, "Environment", "Variables")).(map[string]any)
+			n := 0
+			for k, v := range vars {
+				n += len(k) + len(fmt.Sprint(v))
+			}
+			if n > lambdaEnvBytes {
+				t.Errorf("%s: function %s has %d bytes of environment variables, Lambda allows %d", s.DisplayName, id, n, lambdaEnvBytes)
+			}
+		case "AWS::KMS::Key":
+			if n := policyChars(p["KeyPolicy"]); n > keyPolicyBytes {
+				t.Errorf("%s: key %s has a policy of %d characters, KMS allows %d", s.DisplayName, id, n, keyPolicyBytes)
+			}
+		case "AWS::S3::BucketPolicy":
+			if n := policyChars(p["PolicyDocument"]); n > bucketPolicyBytes {
+				t.Errorf("%s: bucket policy %s has %d characters, S3 allows %d", s.DisplayName, id, n, bucketPolicyBytes)
 			}
 		case "AWS::EC2::LaunchTemplate":
 			data, _ := p["LaunchTemplateData"].(map[string]any)
@@ -267,4 +287,16 @@ func resolve(v any) string {
 		return strings.Repeat("x", getAttLength)
 	}
 	return ""
+}
+
+// at descends into nested maps by key; nil when a key is missing.
+func at(v any, keys ...string) any {
+	for _, k := range keys {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
 }
