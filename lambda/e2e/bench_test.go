@@ -83,5 +83,6 @@ func benchEnv(b *testing.B) map[string]string {
 	return map[string]string{"DRY_RUN": "false", "ALERT_TOPIC_ARN": "arn:aws:sns:" + region + ":" + account + ":none",
 		"RECORDER_NAME": "default", "CHANNEL_NAME": "default", "CHANNEL_BUCKET": "none",
 		"TRAIL_NAME": "none", "TRAIL_ARN": "none", "TRAIL_BUCKET": "none", "TRAIL_KMS_KEY": "none", "TRAIL_REGION": region,
-		"POOLS_FILE": pools, "SUBNETS": `{"us-east-1a":"subnet-none"}`, "TABLE_NAME": "none", "ENVIRONMENT": "bench"}
+		"POOLS_FILE": pools, "SUBNETS": `{"us-east-1a":"subnet-none"}`, "TABLE_NAME": "none", "ENVIRONMENT": "bench",
+		"GUARD_TAG_KEY": "editbay:guardrail"}
 }

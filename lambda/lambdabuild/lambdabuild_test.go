@@ -20,7 +20,7 @@ func TestFunctions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"./lambda/config-recorder-guard", "./lambda/directory-radius", "./lambda/password-policy", "./lambda/poolscaler", "./lambda/sg-remediation", "./lambda/trail-triage"}
+	want := []string{"./lambda/config-recorder-guard", "./lambda/directory-radius", "./lambda/password-policy", "./lambda/poolscaler", "./lambda/sg-remediation", "./lambda/tamper-guard", "./lambda/trail-triage"}
 	if !slices.Equal(got, want) {
 		t.Errorf("functions %v, want %v", got, want)
 	}

@@ -41,7 +41,8 @@ func (c Class) String() string {
 }
 
 // Error codes by class, as the APIs the handlers call return them (EC2's query codes, Config's and
-// CloudTrail's JSON exception names, SNS's codes, DynamoDB's exception names).
+// CloudTrail's JSON exception names, SNS's codes, DynamoDB's exception names, and KMS's, EventBridge's,
+// Lambda's and S3's).
 var codes = map[string]Class{
 	"Throttling":                                Throttled,
 	"ThrottlingException":                       Throttled,
@@ -90,6 +91,10 @@ var codes = map[string]Class{
 	"IdempotentParameterMismatch":               Conflict, // a ClientToken reused with other parameters
 	"ConditionalCheckFailedException":           Conflict,
 	"TransactionCanceledException":              Conflict,
+	"NoSuchBucket":                              NotFound, // S3
+	"KMSInvalidStateException":                  Conflict, // a KMS key in a state that does not allow the call
+	"ResourceConflictException":                 Conflict, // Lambda: another update of the function is in progress
+	"ConcurrentModificationException":           Conflict, // EventBridge
 }
 
 // Classify returns the class of err by its API error code, or of a context error.

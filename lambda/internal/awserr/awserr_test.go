@@ -31,6 +31,11 @@ func TestClassify(t *testing.T) {
 		{fmt.Errorf("claim: %w", api("TransactionCanceledException")), Conflict},
 		{api("ProvisionedThroughputExceededException"), Throttled},
 		{api("InvalidInstanceID.NotFound"), NotFound},
+		{api("NoSuchBucket"), NotFound},
+		{api("NotFound"), NotFound}, // SNS: the topic was deleted
+		{api("KMSInvalidStateException"), Conflict},
+		{api("ResourceConflictException"), Conflict},
+		{api("ConcurrentModificationException"), Conflict},
 		{context.DeadlineExceeded, Canceled},
 		{errors.New("plain"), Other},
 	} {

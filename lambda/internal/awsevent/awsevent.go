@@ -110,6 +110,16 @@ type APICall struct {
 	EventID             string          `json:"eventID"`
 	EventType           string          `json:"eventType"`
 	RecipientAccountID  string          `json:"recipientAccountId"`
+	// Resources are the resources CloudTrail recorded for the call, where the service records them
+	// (KMS lists the key and alias a call touched: the key an alias named before DeleteAlias).
+	Resources []Resource `json:"resources"`
+}
+
+// Resource is one entry of a CloudTrail record's resources.
+type Resource struct {
+	ARN       string `json:"ARN"`
+	AccountID string `json:"accountId"`
+	Type      string `json:"type"`
 }
 
 // DecodeAPICall reads the detail of a CloudTrail API call or console sign-in.

@@ -3,6 +3,8 @@ package awsevent
 import (
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -64,6 +66,45 @@ func TestDecodeFixtures(t *testing.T) {
 	e, err = Decode(fixture(t, "scheduled-event"))
 	if err != nil || e.DetailType != DetailScheduled || e.Source != SourceScheduler {
 		t.Errorf("scheduled %+v %v", e, err)
+	}
+}
+
+// The tamper guard's fixtures are CloudTrail calls with request parameters; KMS's alias calls name the
+// alias's key among the record's resources.
+func TestDecodeGuardFixtures(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*-*.json"))
+	n := 0
+	for _, p := range files {
+		name := strings.TrimSuffix(filepath.Base(p), ".json")
+		service, _, _ := strings.Cut(name, "-")
+		if !slices.Contains([]string{"kms", "events", "lambda", "s3", "sns"}, service) && !strings.HasPrefix(name, "logs-put") &&
+			!strings.HasPrefix(name, "logs-delete") && !strings.HasPrefix(name, "config-put") && !strings.HasPrefix(name, "config-delete-config") {
+			continue
+		}
+		n++
+		e, err := Decode(fixture(t, name))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		c, err := DecodeAPICall(e)
+		if err != nil || c.EventID == "" || c.UserIdentity.Who() == "unknown identity" {
+			t.Fatalf("%s: %+v %v", name, c, err)
+		}
+		var params map[string]any
+		if err := c.Params(&params); err != nil || len(params) == 0 {
+			t.Errorf("%s: params %v %v", name, params, err)
+		}
+		if source := "aws." + service; e.Source != source || !strings.HasPrefix(c.EventSource, service+".") {
+			t.Errorf("%s: source %s, eventSource %s", name, e.Source, c.EventSource)
+		}
+	}
+	if n != 24 {
+		t.Errorf("%d guard fixtures", n)
+	}
+	e, _ := Decode(fixture(t, "kms-delete-alias"))
+	c, _ := DecodeAPICall(e)
+	if len(c.Resources) != 2 || c.Resources[1].ARN != "arn:aws:kms:ap-northeast-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab" || c.Resources[1].Type != "AWS::KMS::Key" {
+		t.Errorf("resources %+v", c.Resources)
 	}
 }
 

@@ -1,5 +1,6 @@
 // Package fakes holds stateful, in-memory fakes of the AWS APIs editbay's functions call (EC2
-// security groups, AWS Config, CloudTrail, SNS, Directory Service, Secrets Manager), with the SDK's own
+// security groups, AWS Config, CloudTrail, SNS, Directory Service, Secrets Manager, KMS keys, EventBridge
+// rules, Lambda concurrency, S3 versioning), with the SDK's own
 // method signatures, call counts and error injection, in the manner of Karpenter's EC2 fakes.
 package fakes
 
