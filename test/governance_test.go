@@ -96,6 +96,13 @@ func TestGuardrailEventPatterns(t *testing.T) {
 		{guard, "editbay-guard-mfa-removed", "TrailTriage", []string{"deactivate-mfa-device"}},
 		{guard, "editbay-guard-signin-without-mfa", "TrailTriage", []string{"console-login-without-mfa"}},
 		{guard, "editbay-guard-root-activity", "TrailTriage", []string{"root-activity"}},
+		{guard, "editbay-guard-tamper-keys", "TamperGuard", []string{"kms-delete-alias", "kms-disable-key", "kms-disable-key-rotation", "kms-put-key-policy", "kms-schedule-key-deletion", "kms-update-alias"}},
+		{guard, "editbay-guard-tamper-rules", "TamperGuard", []string{"events-delete-rule", "events-disable-rule", "events-put-rule", "events-put-targets", "events-remove-targets"}},
+		{guard, "editbay-guard-tamper-functions", "TamperGuard", []string{"lambda-delete-function-concurrency", "lambda-put-function-concurrency", "lambda-remove-permission", "lambda-update-function-configuration"}},
+		{guard, "editbay-guard-tamper-config", "TamperGuard", []string{"config-delete-config-rule", "config-put-config-rule"}},
+		// The fixtures' audit bucket is in account 111122223333, the agnostic stack's account token is
+		// resolved to it (see resolveAccount).
+		{guard, "editbay-guard-tamper-audit", "TamperGuard", []string{"logs-delete-subscription-filter", "logs-put-retention-policy", "s3-put-bucket-lifecycle", "s3-put-bucket-versioning"}},
 		{global, "editbay-account-default-forward-mfa-removed", "", []string{"deactivate-mfa-device"}},
 		{global, "editbay-account-default-forward-signin-without-mfa", "", []string{"console-login-without-mfa"}},
 		{global, "editbay-account-default-forward-root-activity", "", []string{"root-activity"}},
@@ -105,7 +112,7 @@ func TestGuardrailEventPatterns(t *testing.T) {
 			t.Errorf("no rule %s", tc.rule)
 			continue
 		}
-		pattern := props(r)["EventPattern"].(map[string]any)
+		pattern := resolveAccount(props(r)["EventPattern"]).(map[string]any)
 		var got []string
 		for _, name := range slices.Sorted(maps.Keys(events)) {
 			if matches(pattern, events[name]) {
@@ -122,6 +129,15 @@ func TestGuardrailEventPatterns(t *testing.T) {
 		if tc.function == "" && !strings.Contains(target, ":ap-northeast-1:") || tc.function == "" && !strings.Contains(target, "event-bus/default") {
 			t.Errorf("%s forwards to %s, want the home region's default bus", tc.rule, target)
 		}
+	}
+	// The alert topic's own changes reach the tamper guard; the schedule runs its sweep.
+	topic := rulesByName(guard)["editbay-guard-tamper-topic"]
+	if got := asJSON(at(topic, "Properties", "EventPattern", "detail", "requestParameters", "topicArn")); got != `[{"Ref":"AlertsTopicCF7C81C9"}]` {
+		t.Errorf("tamper-topic watches topics %s, want the alert topic", got)
+	}
+	sweep := rulesByName(guard)["editbay-guard-tamper-check"]
+	if props(sweep)["ScheduleExpression"] != "rate(5 minutes)" || !strings.Contains(asJSON(props(sweep)["Targets"]), "FunctionsTamperGuardFunction") {
+		t.Errorf("tamper sweep: %s", asJSON(sweep))
 	}
 	// The scheduled backstop runs the recorder guard.
 	check := rulesByName(guard)["editbay-guard-recorder-check"]
@@ -156,7 +172,7 @@ func TestGuardrailFunctions(t *testing.T) {
 		"TrailTriage":      {"cloudtrail:GetTrailStatus", "cloudtrail:StartLogging", "cloudtrail:UpdateTrail", "kms:Decrypt", "kms:GenerateDataKey", "sns:Publish"},
 		"TamperGuard": {"events:DescribeRule", "events:EnableRule", "events:ListTagsForResource", "events:ListTargetsByRule", "events:PutTargets", "events:RemoveTargets",
 			"kms:CancelKeyDeletion", "kms:Decrypt", "kms:DescribeKey", "kms:EnableKey", "kms:EnableKeyRotation", "kms:GenerateDataKey", "kms:GetKeyRotationStatus", "kms:ListResourceTags",
-			"lambda:GetFunctionConcurrency", "lambda:ListTags", "lambda:PutFunctionConcurrency", "sns:Publish"},
+			"lambda:GetFunctionConcurrency", "lambda:ListTags", "lambda:PutFunctionConcurrency", "s3:GetBucketVersioning", "s3:PutBucketVersioning", "sns:Publish"},
 	}
 	for fn, actions := range want {
 		var roleID string
@@ -337,4 +353,38 @@ func TestIdentityGroups(t *testing.T) {
 	if len(resources(id, "AWS::IAM::User")) != 0 || len(resources(id, "AWS::IAM::UserToGroupAddition")) != 0 {
 		t.Error("users or memberships created for a config without users")
 	}
+}
+
+// resolveAccount replaces the deploy-time account ID in a template value by the fixtures' account,
+// resolving the Fn::Join that embeds it.
+func resolveAccount(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		if ref, ok := x["Ref"]; ok && ref == "AWS::AccountId" && len(x) == 1 {
+			return "111122223333"
+		}
+		if join, ok := x["Fn::Join"].([]any); ok && len(x) == 1 {
+			var b strings.Builder
+			for _, part := range join[1].([]any) {
+				s, ok := resolveAccount(part).(string)
+				if !ok {
+					return x
+				}
+				b.WriteString(s)
+			}
+			return b.String()
+		}
+		out := map[string]any{}
+		for k, e := range x {
+			out[k] = resolveAccount(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = resolveAccount(e)
+		}
+		return out
+	}
+	return v
 }
