@@ -122,7 +122,7 @@ func TestGovernancePerAccountAndRegion(t *testing.T) {
 			t.Errorf("us-east-1 guardrails: has %s = %v, want %v", c.what, got, c.away)
 		}
 	}
-	if strings.Count(home, `"DRY_RUN":"true"`) != 3 {
+	if strings.Count(home, `"DRY_RUN":"true"`) != 4 {
 		t.Error("home guardrails: not every function is in dry run")
 	}
 
