@@ -40,7 +40,7 @@ type GuardrailFunctionsProps struct {
 	// NamePrefix prefixes the default names of the EventBridge rules and the subscription filter. Required.
 	NamePrefix string
 	// RuleNames name the EventBridge rules, by their short name (the keys of Rules, e.g. "sg-change").
-	// When set, it must name every rule the functions get.
+	// When set, it must name every rule the functions get, each name starting with NamePrefix and a dash.
 	// default: <NamePrefix>-<rule> for every rule
 	RuleNames map[string]string
 	// OutsideRegionsFilterName names the subscription filter of calls outside AllowedRegions.
@@ -264,11 +264,7 @@ var TamperEvents = map[string][]string{
 // and its scheduled sweep. It comes last: it restores every rule made before it.
 func (g *GuardrailFunctions) tamperGuard(stack awscdk.Stack, p GuardrailFunctionsProps, newFunction func(cid, entry, description string, env map[string]string) *GoFunction) {
 	home := p.Trail.LogGroupName != ""
-	prefix := g.namePrefix + "-"
-	if g.ruleNames != nil {
-		// Every configured rule name starts with the prefix (config.GuardRuleName).
-		prefix = strings.TrimSuffix(g.ruleName("tamper-check"), "tamper-check")
-	}
+	prefix := g.namePrefix + "-" // every rule's name starts with it (see ruleName)
 	// The guardrail functions, this one as "self", and the reserved concurrency each must keep. Written
 	// by hand: function names are tokens, which CDK's JSON rendering does not take as object keys.
 	concurrency := []string{fmt.Sprintf(`"self":%d`, guardConcurrency)}
@@ -424,6 +420,9 @@ func (g *GuardrailFunctions) ruleName(name string) string {
 	n, ok := g.ruleNames[name]
 	if !ok {
 		panic(fmt.Sprintf("NewGuardrailFunctions: RuleNames has no name for the rule %q", name))
+	}
+	if !strings.HasPrefix(n, g.namePrefix+"-") {
+		panic(fmt.Sprintf("NewGuardrailFunctions: rule name %q does not start with %q, to which the tamper guard's permissions are scoped", n, g.namePrefix+"-"))
 	}
 	return n
 }

@@ -225,7 +225,7 @@ func NewWorkspace(scope awsconstructs.Construct, id string, props *WorkspaceProp
 
 	w.scaling(p)
 	w.streamingRole(stack, p)
-	NewSessionScripts(w.Construct, "SessionScripts", &SessionScriptsProps{Destination: w.AssetsBucket, DataBucket: w.DataBucket, DataPrefix: p.DataPrefix, LogGroup: w.deploymentLogs(stack, p)})
+	NewSessionScripts(w.Construct, "SessionScripts", &SessionScriptsProps{Destination: w.AssetsBucket, DataBucket: w.DataBucket, DataPrefix: p.DataPrefix, LogGroup: w.deploymentLogs(p)})
 	if p.ImageBuilder {
 		w.imageBuilder(p, subnetIDs)
 	}
@@ -456,7 +456,7 @@ func (w *Workspace) imageBuilder(p WorkspaceProps, subnetIDs []*string) {
 }
 
 // deploymentLogs is the encrypted log group of the session-script publisher.
-func (w *Workspace) deploymentLogs(stack awscdk.Stack, p WorkspaceProps) awslogs.LogGroup {
+func (w *Workspace) deploymentLogs(p WorkspaceProps) awslogs.LogGroup {
 	removal := awscdk.RemovalPolicy_DESTROY
 	if p.Retain {
 		removal = awscdk.RemovalPolicy_RETAIN
