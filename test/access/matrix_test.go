@@ -189,3 +189,47 @@ func TestAccessModel(t *testing.T) {
 		}
 	}
 }
+
+// The access model's denies come from editbay's own statements, not from the evaluator: without the
+// statement that decides a row, the row's decision flips.
+func TestAccessModelCanFail(t *testing.T) {
+	w := world(t)
+	acct := "account-" + matrixAccount
+	developers := w.Group(acct, "Developers")
+	withoutGuardrails := developers
+	withoutGuardrails.Policies = slices.DeleteFunc(slices.Clone(developers.Policies), func(p Policy) bool { return strings.HasSuffix(p.Name, "/Guardrails") })
+	if len(withoutGuardrails.Policies) == len(developers.Policies) {
+		t.Fatalf("Developers have no Guardrails policy: %v", developers.Policies)
+	}
+	data := w.Bucket("prod/Workspace/Workspace/DataBucket").Object("data/cut.mov")
+	key := w.Key(acct, "Audit/AuditTrail/Key")
+	rule := w.Rule(acct, "Guardrails/Functions/Rule-trail-change")
+	secure := map[string]any{"aws:SourceIp": "203.0.113.10"}
+	for _, c := range []struct {
+		what      string
+		with, cut Request
+	}{
+		{"the data bucket's policy keeps Developers out",
+			Request{Principal: developers, Action: "s3:GetObject", Resource: data, Context: secure},
+			Request{Principal: developers, Action: "s3:GetObject", Resource: data.WithPolicy("no bucket policy", nil), Context: secure}},
+		{"the Guardrails policy keeps Developers from disabling a guardrail rule",
+			Request{Principal: developers, Action: "events:DisableRule", Resource: rule},
+			Request{Principal: withoutGuardrails, Action: "events:DisableRule", Resource: rule}},
+		{"the audit key's policy keeps its deletion to deployments",
+			Request{Principal: withoutGuardrails, Action: "kms:ScheduleKeyDeletion", Resource: key},
+			Request{Principal: withoutGuardrails, Action: "kms:ScheduleKeyDeletion", Resource: key.WithPolicy("the default key policy", map[string]any{
+				"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Principal": map[string]any{"AWS": "arn:aws:iam::" + matrixAccount + ":root"}, "Action": "kms:*", "Resource": "*"}},
+			})}},
+	} {
+		res, err := w.Evaluate([]Request{c.with, c.cut})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res[0].Err != nil || res[1].Err != nil {
+			t.Fatalf("%s: %v %v", c.what, res[0].Err, res[1].Err)
+		}
+		if res[0].Decision != ExplicitlyDenied || res[1].Decision != Allowed {
+			t.Errorf("%s: %s with it (%s), %s without it (%s); want ExplicitlyDenied, then Allowed", c.what, res[0].Decision, res[0].Explanation, res[1].Decision, res[1].Explanation)
+		}
+	}
+}
