@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -264,5 +265,24 @@ func TestGoLambdaBuildIsReproducible(t *testing.T) {
 	}
 	if bytes.Contains(bins[0], []byte(dir)) || bytes.Contains(bins[0], []byte(os.Getenv("HOME")+"/")) && os.Getenv("HOME") != "" {
 		t.Error("the binary holds a build path")
+	}
+}
+
+// Guardrails exempt the execution role of the bootstrap qualifier the app deploys with.
+func TestDeploymentRoleArnFollowsTheQualifier(t *testing.T) {
+	env := &awscdk.Environment{Account: jsii.String("111122223333"), Region: jsii.String("eu-west-1")}
+	for qualifier, want := range map[string]string{
+		"":        "arn:aws:iam::111122223333:role/cdk-hnb659fds-cfn-exec-role-111122223333-eu-west-1",
+		"studio1": "arn:aws:iam::111122223333:role/cdk-studio1-cfn-exec-role-111122223333-eu-west-1",
+	} {
+		props := &awscdk.AppProps{}
+		if qualifier != "" {
+			props.Context = &map[string]any{"@aws-cdk/core:bootstrapQualifier": qualifier}
+		}
+		stack := awscdk.NewStack(awscdk.NewApp(props), jsii.String("Q"), &awscdk.StackProps{Env: env})
+		// The partition stays the deploy-time pseudo parameter (aws, aws-cn, aws-us-gov).
+		if got := strings.Replace(DeploymentRoleArn(stack), *stack.Partition(), "aws", 1); got != want {
+			t.Errorf("qualifier %q: %s, want %s", qualifier, got, want)
+		}
 	}
 }
