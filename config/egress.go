@@ -24,7 +24,7 @@ type Egress struct {
 
 // EgressRule is one allow-list.
 type EgressRule struct {
-	Name      string   `yaml:"name" required:"true" pattern:"^[a-z][a-z0-9-]{0,39}$" doc:"Unique name (lower case, digits, hyphens); with each domain it fixes the rules' sids, so renaming renumbers them."`
+	Name      string   `yaml:"name" required:"true" pattern:"^[a-z][a-z0-9-]{0,39}$" doc:"Unique name (lower case, digits, hyphens; at most 28 characters, as its sources become the Network Firewall variable SRC_<NAME> of at most 32); with each domain it fixes the rules' sids, so renaming renumbers them."`
 	Sources   []string `yaml:"sources" required:"true" minItems:"1" doc:"Who may connect: routed subnet group names (private, isolated) or IPv4 CIDRs inside the VPC."`
 	Domains   []string `yaml:"domains" required:"true" minItems:"1" doc:"Exact names (login.microsoftonline.com) or, with a leading dot, a domain and all its subdomains (.example.co.jp)."`
 	Protocols []string `yaml:"protocols" enum:"tls,http" doc:"tls: HTTPS and other TLS, matched on the server name (SNI); http: plain HTTP, matched on the Host header. Default: [tls]."`
@@ -127,6 +127,11 @@ func checkEgress(e Environment, plan []SubnetGroup, vpc netip.Prefix, p string, 
 			rulesOK = false
 		} else {
 			names[r.Name] = rp + ".name"
+		}
+		if v := suricata.VariableName(r.Name); len(v) > suricata.MaxVariableName {
+			ps.add(rp+".name", "%q makes the IP set variable of its sources, %s, %d characters long; Network Firewall allows %d, so use at most %d characters",
+				r.Name, v, len(v), suricata.MaxVariableName, suricata.MaxVariableName-len(suricata.VariableName("")))
+			rulesOK = false
 		}
 		for j, d := range r.Domains {
 			if err := suricata.CheckDomain(d); err != nil {

@@ -99,6 +99,7 @@ func TestMalformedEgress(t *testing.T) {
 		{"source with host bits", mutateEgress(t, "10.1.16.0/24]", "10.1.16.1/24]"), []string{`environments[0].egress.rules[0].sources[1]: "10.1.16.1/24" has host bits set`}},
 		{"duplicate rule names", egressBase + "        - {name: company, sources: [private], domains: [example.com]}\n", []string{`environments[0].egress.rules[1].name: "company" is already used by environments[0].egress.rules[0].name`}},
 		{"bad rule name", mutateEgress(t, "name: company", "name: Company_1"), []string{`environments[0].egress.rules[0].name: "Company_1" does not match`}},
+		{"rule name too long for its variable", mutateEgress(t, "name: company", "name: company-wide-allow-list-for-all"), []string{`environments[0].egress.rules[0].name: "company-wide-allow-list-for-all" makes the IP set variable of its sources, SRC_COMPANY_WIDE_ALLOW_LIST_FOR_ALL, 35 characters long; Network Firewall allows 32, so use at most 28 characters`}},
 		{"unknown protocol", mutateEgress(t, "[tls, http]", "[tls, ftp]"), []string{`environments[0].egress.rules[0].protocols[1]: "ftp" is not one of tls, http`}},
 		{"protocol twice", mutateEgress(t, "[tls, http]", "[tls, tls]"), []string{`environments[0].egress.rules[0].protocols[1]: "tls" is listed twice`}},
 		{"no domains", mutateEgress(t, "domains: [.example.co.jp, login.microsoftonline.com]", "domains: []"), []string{`environments[0].egress.rules[0].domains: need at least 1, got 0`}},

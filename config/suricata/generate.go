@@ -86,6 +86,11 @@ func VariableName(allowName string) string {
 	return "SRC_" + strings.ToUpper(strings.ReplaceAll(allowName, "-", "_"))
 }
 
+// MaxVariableName is the longest IP set variable name Network Firewall accepts (a rule group's
+// RuleVariables IPSets keys: 1 to 32 of letters, digits and underscores), so an allow-list name has at
+// most MaxVariableName-4 characters.
+const MaxVariableName = 32
+
 // Generate returns the rules of the allow-lists in strict order: a pass rule per allow-list, domain
 // and protocol; then explicit drops of any other TLS and HTTP, and of UDP and ICMP, from the home
 // network to the outside. Other TCP is dropped by the policy's aws:drop_established default action,
@@ -110,6 +115,10 @@ func Generate(allows []Allow) (*RuleSet, error) {
 	for _, a := range allows {
 		if !namePattern.MatchString(a.Name) {
 			errs = append(errs, fmt.Sprintf("allow-list name %q does not match %s", a.Name, namePattern))
+			continue
+		}
+		if v := VariableName(a.Name); len(v) > MaxVariableName {
+			errs = append(errs, fmt.Sprintf("allow-list name %q makes the IP set variable %s longer than %d characters", a.Name, v, MaxVariableName))
 			continue
 		}
 		if names[a.Name] {
