@@ -177,33 +177,29 @@ func NewGoFunction(scope awsconstructs.Construct, id string, props *GoFunctionPr
 	}
 	f.Function = awslambda.NewFunction(f.Construct, jsii.String("Function"), fnProps)
 
-	f.ErrorAlarm = awscloudwatch.NewAlarm(f.Construct, jsii.String("Errors"), &awscloudwatch.AlarmProps{
-		AlarmDescription:   jsii.String(fmt.Sprintf("%s failed: a change may not have been undone; see its log group", p.Entry)),
-		Metric:             f.Function.MetricErrors(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum")}),
-		Threshold:          jsii.Number(1),
-		EvaluationPeriods:  jsii.Number(1),
-		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-	})
-	f.DeadLetterAlarm = awscloudwatch.NewAlarm(f.Construct, jsii.String("DeadLetters"), &awscloudwatch.AlarmProps{
-		AlarmDescription:   jsii.String(fmt.Sprintf("%s gave up on an event after its retries; it is in the dead-letter queue", p.Entry)),
-		Metric:             f.DeadLetterQueue.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Maximum")}),
-		Threshold:          jsii.Number(1),
-		EvaluationPeriods:  jsii.Number(1),
-		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-		TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-	})
-	alarms := []awscloudwatch.Alarm{f.ErrorAlarm, f.DeadLetterAlarm}
-	if p.ReservedConcurrency > 0 {
-		f.ThrottleAlarm = awscloudwatch.NewAlarm(f.Construct, jsii.String("Throttles"), &awscloudwatch.AlarmProps{
-			AlarmDescription:   jsii.String(fmt.Sprintf("%s was throttled: events wait for retries, or its concurrency was set to 0 and it does not run", p.Entry)),
-			Metric:             f.Function.MetricThrottles(&awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String("Sum")}),
+	// Each alarm fires on one occurrence in five minutes, and is quiet while nothing happens.
+	var alarms []awscloudwatch.Alarm
+	alarm := func(id, description string, metric awscloudwatch.IMetric) awscloudwatch.Alarm {
+		a := awscloudwatch.NewAlarm(f.Construct, jsii.String(id), &awscloudwatch.AlarmProps{
+			AlarmDescription:   jsii.String(fmt.Sprintf("%s %s", p.Entry, description)),
+			Metric:             metric,
 			Threshold:          jsii.Number(1),
 			EvaluationPeriods:  jsii.Number(1),
 			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
 			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 		})
-		alarms = append(alarms, f.ThrottleAlarm)
+		alarms = append(alarms, a)
+		return a
+	}
+	every5 := func(statistic string) *awscloudwatch.MetricOptions {
+		return &awscloudwatch.MetricOptions{Period: awscdk.Duration_Minutes(jsii.Number(5)), Statistic: jsii.String(statistic)}
+	}
+	f.ErrorAlarm = alarm("Errors", "failed: a change may not have been undone; see its log group", f.Function.MetricErrors(every5("Sum")))
+	f.DeadLetterAlarm = alarm("DeadLetters", "gave up on an event after its retries; it is in the dead-letter queue",
+		f.DeadLetterQueue.MetricApproximateNumberOfMessagesVisible(every5("Maximum")))
+	if p.ReservedConcurrency > 0 {
+		f.ThrottleAlarm = alarm("Throttles", "was throttled: events wait for retries, or its concurrency was set to 0 and it does not run",
+			f.Function.MetricThrottles(every5("Sum")))
 	}
 	for _, a := range p.AlarmActions {
 		for _, alarm := range alarms {

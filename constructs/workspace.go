@@ -243,9 +243,18 @@ func (w *Workspace) fleetRole(stack awscdk.Stack, p WorkspaceProps) {
 		}),
 		Description: jsii.String("AppStream fleet instances: read the workspace data prefix"),
 	})
-	policy := awsiam.NewManagedPolicy(w.Construct, jsii.String("FleetPolicy"), &awsiam.ManagedPolicyProps{
-		Description: jsii.String("Read the workspace data prefix, nothing else"),
-		Roles:       &[]awsiam.IRole{w.FleetRole},
+	w.dataPrefixPolicy(stack, p, "FleetPolicy", "Read the workspace data prefix, nothing else", []awsiam.IRole{w.FleetRole},
+		"ReadDataPrefix", []string{"s3:GetObject"}, "DecryptThroughS3", []string{"kms:Decrypt"},
+		"The only wildcard is the object key under the configured data prefix, which is the unit of access: every file under the prefix is session data.")
+}
+
+// dataPrefixPolicy is a managed policy of roles on the data prefix: list it, objectActions on its
+// objects, and keyActions on the data key through S3 only.
+func (w *Workspace) dataPrefixPolicy(stack awscdk.Stack, p WorkspaceProps, id, description string, roles []awsiam.IRole,
+	objectSid string, objectActions []string, keySid string, keyActions []string, wildcardReason string) awsiam.ManagedPolicy {
+	policy := awsiam.NewManagedPolicy(w.Construct, &id, &awsiam.ManagedPolicyProps{
+		Description: &description,
+		Roles:       &roles,
 		Statements: &[]awsiam.PolicyStatement{
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 				Sid:        jsii.String("ListDataPrefix"),
@@ -254,22 +263,23 @@ func (w *Workspace) fleetRole(stack awscdk.Stack, p WorkspaceProps) {
 				Conditions: &map[string]any{"StringLike": map[string]any{"s3:prefix": []string{p.DataPrefix, p.DataPrefix + "*"}}},
 			}),
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-				Sid:       jsii.String("ReadDataPrefix"),
-				Actions:   jsii.Strings("s3:GetObject"),
+				Sid:       &objectSid,
+				Actions:   jsii.Strings(objectActions...),
 				Resources: &[]*string{w.DataBucket.ArnForObjects(jsii.String(p.DataPrefix + "*"))},
 			}),
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-				Sid:        jsii.String("DecryptThroughS3"),
-				Actions:    jsii.Strings("kms:Decrypt"),
+				Sid:        &keySid,
+				Actions:    jsii.Strings(keyActions...),
 				Resources:  &[]*string{w.DataKey.KeyArn()},
 				Conditions: &map[string]any{"StringEquals": map[string]any{"kms:ViaService": fmt.Sprintf("s3.%s.amazonaws.com", *stack.Region())}},
 			}),
 		},
 	})
 	cdknag.NagSuppressions_AddResourceSuppressions(policy, &[]*cdknag.NagPackSuppression{
-		{Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String("The only wildcard is the object key under the configured data prefix, which is the unit of access: every file under the prefix is session data."),
+		{Id: jsii.String("AwsSolutions-IAM5"), Reason: &wildcardReason,
 			AppliesTo: &[]any{jsii.String(fmt.Sprintf("Resource::<%s.Arn>/%s*", *stack.GetLogicalId(w.DataBucket.Node().DefaultChild().(awss3.CfnBucket)), p.DataPrefix))}},
 	}, jsii.Bool(false))
+	return policy
 }
 
 // stack keeps data in: paste in only, no download or copy out, no upload or printing unless

@@ -5,9 +5,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
 
 // DataActions are the S3 actions that read, write, list or delete a bucket's objects.
@@ -105,31 +103,7 @@ func (w *Workspace) stewardPolicy(stack awscdk.Stack, p WorkspaceProps) {
 	for i, arn := range p.DataStewards {
 		roles = append(roles, awsiam.Role_FromRoleArn(w.Construct, jsii.String(fmt.Sprintf("DataSteward%d", i)), jsii.String(arn), &awsiam.FromRoleArnOptions{Mutable: jsii.Bool(false)}))
 	}
-	w.StewardPolicy = awsiam.NewManagedPolicy(w.Construct, jsii.String("DataStewardPolicy"), &awsiam.ManagedPolicyProps{
-		Description: jsii.String("Put confidential data into the workspace's data prefix, from the secure area or the VPC"),
-		Roles:       &roles,
-		Statements: &[]awsiam.PolicyStatement{
-			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-				Sid:        jsii.String("ListDataPrefix"),
-				Actions:    jsii.Strings("s3:ListBucket"),
-				Resources:  &[]*string{w.DataBucket.BucketArn()},
-				Conditions: &map[string]any{"StringLike": map[string]any{"s3:prefix": []string{p.DataPrefix, p.DataPrefix + "*"}}},
-			}),
-			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-				Sid:       jsii.String("ManageDataPrefix"),
-				Actions:   jsii.Strings("s3:PutObject", "s3:GetObject", "s3:DeleteObject"),
-				Resources: &[]*string{w.DataBucket.ArnForObjects(jsii.String(p.DataPrefix + "*"))},
-			}),
-			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-				Sid:        jsii.String("EncryptThroughS3"),
-				Actions:    jsii.Strings("kms:GenerateDataKey", "kms:Decrypt"),
-				Resources:  &[]*string{w.DataKey.KeyArn()},
-				Conditions: &map[string]any{"StringEquals": map[string]any{"kms:ViaService": fmt.Sprintf("s3.%s.amazonaws.com", *stack.Region())}},
-			}),
-		},
-	})
-	cdknag.NagSuppressions_AddResourceSuppressions(w.StewardPolicy, &[]*cdknag.NagPackSuppression{
-		{Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String("The only wildcard is the object key under the configured data prefix, which is what a data steward manages."),
-			AppliesTo: &[]any{jsii.String(fmt.Sprintf("Resource::<%s.Arn>/%s*", *stack.GetLogicalId(w.DataBucket.Node().DefaultChild().(awss3.CfnBucket)), p.DataPrefix))}},
-	}, jsii.Bool(false))
+	w.StewardPolicy = w.dataPrefixPolicy(stack, p, "DataStewardPolicy", "Put confidential data into the workspace's data prefix, from the secure area or the VPC", roles,
+		"ManageDataPrefix", []string{"s3:PutObject", "s3:GetObject", "s3:DeleteObject"}, "EncryptThroughS3", []string{"kms:GenerateDataKey", "kms:Decrypt"},
+		"The only wildcard is the object key under the configured data prefix, which is what a data steward manages.")
 }

@@ -18,7 +18,6 @@ import (
 	"regexp"
 	"runtime"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -28,6 +27,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
+	"github.com/editbay/editbay/lambda/internal/awsevent"
 	"github.com/editbay/editbay/lambda/lambdabuild"
 )
 
@@ -450,24 +450,7 @@ var malformed = []byte(`{"detail-type": "AWS API Call via CloudTrail", "detail":
 // new values.
 func fixture(t testing.TB, path string, edits map[string]any) []byte {
 	t.Helper()
-	var doc map[string]any
-	if err := json.Unmarshal(fixtureFile(t, path), &doc); err != nil {
-		t.Fatal(err)
-	}
-	for p, v := range edits {
-		keys := strings.Split(p, ".")
-		m := doc
-		for _, k := range keys[:len(keys)-1] {
-			next, ok := m[k].(map[string]any)
-			if !ok {
-				next = map[string]any{}
-				m[k] = next
-			}
-			m = next
-		}
-		m[keys[len(keys)-1]] = v
-	}
-	out, err := json.Marshal(doc)
+	out, err := awsevent.Edit(fixtureFile(t, path), edits)
 	if err != nil {
 		t.Fatal(err)
 	}

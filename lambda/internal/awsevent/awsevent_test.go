@@ -174,3 +174,19 @@ func TestDecodeLogsBatch(t *testing.T) {
 		}
 	}
 }
+
+func TestEdit(t *testing.T) {
+	out, err := Edit([]byte(`{"detail":{"eventName":"StopLogging","n":1}}`), map[string]any{"detail.eventName": "DeleteTrail", "detail.requestParameters.name": "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(out); got != `{"detail":{"eventName":"DeleteTrail","n":1,"requestParameters":{"name":"t"}}}` {
+		t.Errorf("edited: %s", got)
+	}
+	if _, err := Edit([]byte(`[1]`), map[string]any{"a": 1}); err == nil {
+		t.Error("a JSON array was edited as an object")
+	}
+	if out, _ := Edit([]byte(`not json`), nil); string(out) != "not json" {
+		t.Error("no edits must return the input as it is")
+	}
+}

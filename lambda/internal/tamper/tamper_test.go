@@ -3,7 +3,6 @@ package tamper
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"os"
@@ -19,6 +18,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/editbay/editbay/lambda/internal/alert"
+	"github.com/editbay/editbay/lambda/internal/awsevent"
 	"github.com/editbay/editbay/lambda/internal/emf"
 	"github.com/editbay/editbay/lambda/internal/fakes"
 )
@@ -117,27 +117,7 @@ func fixture(t testing.TB, name string, edits map[string]any) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(edits) == 0 {
-		return b
-	}
-	var doc map[string]any
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
-	for p, v := range edits {
-		keys := strings.Split(p, ".")
-		m := doc
-		for _, k := range keys[:len(keys)-1] {
-			next, ok := m[k].(map[string]any)
-			if !ok {
-				next = map[string]any{}
-				m[k] = next
-			}
-			m = next
-		}
-		m[keys[len(keys)-1]] = v
-	}
-	out, err := json.Marshal(doc)
+	out, err := awsevent.Edit(b, edits)
 	if err != nil {
 		t.Fatal(err)
 	}
