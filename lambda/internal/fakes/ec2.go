@@ -126,19 +126,11 @@ func (f *EC2) DescribeSecurityGroupRules(_ context.Context, in *ec2.DescribeSecu
 			all = append(all, g.rules...)
 		}
 	}
-	start := 0
-	if in.NextToken != nil {
-		fmt.Sscan(*in.NextToken, &start)
+	rules, next, err := page(all, in.NextToken, int(aws.ToInt32(in.MaxResults)))
+	if err != nil {
+		return nil, err
 	}
-	end := len(all)
-	if n := int(aws.ToInt32(in.MaxResults)); n > 0 && start+n < end {
-		end = start + n
-	}
-	out := &ec2.DescribeSecurityGroupRulesOutput{SecurityGroupRules: slices.Clone(all[start:end])}
-	if end < len(all) {
-		out.NextToken = aws.String(fmt.Sprint(end))
-	}
-	return out, nil
+	return &ec2.DescribeSecurityGroupRulesOutput{SecurityGroupRules: slices.Clone(rules), NextToken: next}, nil
 }
 
 // DescribeSecurityGroups returns the groups' IDs and tags, named by ID or by name; an unknown ID or

@@ -6,6 +6,7 @@ package fakes
 
 import (
 	"fmt"
+	"strconv"
 	"sync"
 
 	"github.com/aws/smithy-go"
@@ -15,6 +16,30 @@ import (
 func APIError(code string) error {
 	return &smithy.GenericAPIError{Code: code, Message: code + " (injected)", Fault: smithy.FaultClient}
 }
+
+// page is one page of items after the token (a decimal offset, as these fakes issue them; nil starts
+// at 0), at most size items (0: all the rest), and the token of the next page, nil on the last. A
+// token the fake did not issue is InvalidParameterValue, as AWS answers.
+func page[T any](items []T, token *string, size int) ([]T, *string, error) {
+	start := 0
+	if token != nil {
+		var err error
+		if start, err = strconv.Atoi(*token); err != nil || start < 0 || start > len(items) {
+			return nil, nil, APIError("InvalidParameterValue")
+		}
+	}
+	end := len(items)
+	if size > 0 {
+		end = min(end, start+size)
+	}
+	var next *string
+	if end < len(items) {
+		next = strPtr(strconv.Itoa(end))
+	}
+	return items[start:end], next, nil
+}
+
+func strPtr(s string) *string { return &s }
 
 // Common injected errors.
 var (

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -150,14 +149,14 @@ func (f *KMS) ListResourceTags(_ context.Context, in *kms.ListResourceTagsInput,
 	if err != nil {
 		return nil, err
 	}
-	keys := slices.Sorted(maps.Keys(k.Tags))
-	start, _ := strconv.Atoi(aws.ToString(in.Marker))
-	out := &kms.ListResourceTagsOutput{}
-	if start < len(keys) {
-		out.Tags = []kmstypes.Tag{{TagKey: aws.String(keys[start]), TagValue: aws.String(k.Tags[keys[start]])}}
-		if start+1 < len(keys) {
-			out.Truncated, out.NextMarker = true, aws.String(strconv.Itoa(start+1))
-		}
+	// One tag a page, so callers must follow NextMarker.
+	keys, next, err := page(slices.Sorted(maps.Keys(k.Tags)), in.Marker, 1)
+	if err != nil {
+		return nil, err
+	}
+	out := &kms.ListResourceTagsOutput{NextMarker: next, Truncated: next != nil}
+	for _, key := range keys {
+		out.Tags = append(out.Tags, kmstypes.Tag{TagKey: aws.String(key), TagValue: aws.String(k.Tags[key])})
 	}
 	return out, nil
 }
@@ -343,16 +342,12 @@ func (f *EventBridge) ListTargetsByRule(_ context.Context, in *eventbridge.ListT
 	if err != nil {
 		return nil, err
 	}
-	start, _ := strconv.Atoi(aws.ToString(in.NextToken))
-	end := min(start+2, len(r.Targets))
-	out := &eventbridge.ListTargetsByRuleOutput{}
-	if start < end {
-		out.Targets = slices.Clone(r.Targets[start:end])
+	// Two targets a page, so callers must follow NextToken.
+	targets, next, err := page(r.Targets, in.NextToken, 2)
+	if err != nil {
+		return nil, err
 	}
-	if end < len(r.Targets) {
-		out.NextToken = aws.String(strconv.Itoa(end))
-	}
-	return out, nil
+	return &eventbridge.ListTargetsByRuleOutput{Targets: slices.Clone(targets), NextToken: next}, nil
 }
 
 // PutTargets adds targets or replaces those with the same Id, as EventBridge does.

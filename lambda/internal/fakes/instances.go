@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -241,24 +240,14 @@ func (f *Instances) DescribeInstances(_ context.Context, in *ec2.DescribeInstanc
 		}
 	}
 	match = slices.DeleteFunc(match, func(inst *types.Instance) bool { return !matches(inst, in.Filters) })
-	start := 0
-	if in.NextToken != nil {
-		var err error
-		if start, err = strconv.Atoi(*in.NextToken); err != nil || start > len(match) {
-			return nil, APIError("InvalidParameterValue")
-		}
-	}
-	end := len(match)
-	if in.MaxResults != nil {
-		end = min(end, start+int(*in.MaxResults))
+	insts, next, err := page(match, in.NextToken, int(aws.ToInt32(in.MaxResults)))
+	if err != nil {
+		return nil, err
 	}
 	// EC2 groups instances in reservations; one per instance is a legal grouping.
-	out := &ec2.DescribeInstancesOutput{Reservations: make([]types.Reservation, 0, end-start)}
-	for _, inst := range match[start:end] {
+	out := &ec2.DescribeInstancesOutput{Reservations: make([]types.Reservation, 0, len(insts)), NextToken: next}
+	for _, inst := range insts {
 		out.Reservations = append(out.Reservations, types.Reservation{Instances: []types.Instance{*inst}})
-	}
-	if end < len(match) {
-		out.NextToken = aws.String(strconv.Itoa(end))
 	}
 	return out, nil
 }
