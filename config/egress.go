@@ -12,9 +12,10 @@ import (
 // Egress is an environment's outbound allow-list, enforced by AWS Network Firewall: nothing in the
 // routed subnet groups reaches the internet except the allowed domains.
 type Egress struct {
-	Enabled           bool         `yaml:"enabled" doc:"Create the firewall (an endpoint per zone in the firewall subnets) and route the routed groups' internet traffic through it. Needs network.natMode perAz."`
-	RoutedGroups      []string     `yaml:"routedGroups" enum:"private,isolated" doc:"Subnet groups whose internet traffic goes through the firewall in their own zone. Must include private (workstations, AppStream, brokers). Default: [private]."`
-	Rules             []EgressRule `yaml:"rules" doc:"Allow-lists: which sources may reach which domains over which protocols. Everything else is dropped and logged."`
+	Enabled           bool         `yaml:"enabled" doc:"Send the routed groups' internet traffic through AWS Network Firewall: the environment's own (mode local) or the shared egress hub's (mode hub). False: private subnets reach the internet through NAT unfiltered."`
+	Mode              string       `yaml:"mode" enum:"local,hub" default:"local" doc:"local: a firewall in this VPC (an endpoint per zone in the firewall subnets, before the zone's NAT gateway; needs network.natMode perAz). hub: no NAT gateways or firewall here; the routed groups send 0.0.0.0/0 to the egressHub's Transit Gateway, and egressHub.rules hold the allow-lists."`
+	RoutedGroups      []string     `yaml:"routedGroups" enum:"private,isolated" doc:"Subnet groups whose internet traffic goes through the firewall (mode local: in their own zone; mode hub: through the Transit Gateway). Must include private (workstations, AppStream, brokers). Default: [private]."`
+	Rules             []EgressRule `yaml:"rules" doc:"Allow-lists (mode local): which sources may reach which domains over which protocols. Everything else is dropped and logged. In mode hub they are egressHub.rules."`
 	RulesFile         string       `yaml:"rulesFile" doc:"Optional file of raw Suricata rules (path relative to where cdk runs), evaluated before the allow-lists in their own rule group; for experts."`
 	ManagedRuleGroups []string     `yaml:"managedRuleGroups" pattern:"^[A-Za-z0-9]+StrictOrder$" doc:"AWS managed threat rule groups by name, strict-order variants (e.g. AttackInfrastructureStrictOrder, MalwareDomainsStrictOrder), evaluated first."`
 	Capacity          int          `yaml:"capacity" minimum:"10" maximum:"30000" default:"1000" doc:"Capacity of each editbay rule group (one per rule), fixed at creation: changing it replaces the group. The generated rules must fit."`
@@ -29,6 +30,18 @@ type EgressRule struct {
 	Domains   []string `yaml:"domains" required:"true" minItems:"1" doc:"Exact names (login.microsoftonline.com) or, with a leading dot, a domain and all its subdomains (.example.co.jp)."`
 	Protocols []string `yaml:"protocols" enum:"tls,http" doc:"tls: HTTPS and other TLS, matched on the server name (SNI); http: plain HTTP, matched on the Host header. Default: [tls]."`
 }
+
+// Egress modes, as written in the config.
+const (
+	EgressModeLocal = "local"
+	EgressModeHub   = "hub"
+)
+
+// Local says whether the environment has its own firewall.
+func (e Egress) Local() bool { return e.Enabled && e.Mode != EgressModeHub }
+
+// ViaHub says whether the environment is a spoke of the egress hub.
+func (e Egress) ViaHub() bool { return e.Enabled && e.Mode == EgressModeHub }
 
 // Egress defaults that are lists (struct tags default only scalars).
 var (
@@ -94,9 +107,6 @@ func checkEgress(e Environment, plan []SubnetGroup, vpc netip.Prefix, p string, 
 		}
 		return
 	}
-	if e.Network.NatMode != NatPerAz {
-		ps.add(p+".enabled", "the firewall routes each zone to its own NAT gateway; set %s to %q (got %q)", "network.natMode", NatPerAz, e.Network.NatMode)
-	}
 	if len(eg.RoutedGroups) > 0 && !slices.Contains(eg.RoutedGroups, SubnetPrivate) {
 		ps.add(p+".routedGroups", "%v must include %q: the private subnets would otherwise bypass the firewall", eg.RoutedGroups, SubnetPrivate)
 	}
@@ -106,6 +116,21 @@ func checkEgress(e Environment, plan []SubnetGroup, vpc netip.Prefix, p string, 
 			ps.add(index(p+".routedGroups", j), "%q is listed twice", g)
 		}
 		seenGroups[g] = true
+	}
+	if eg.ViaHub() {
+		// The hub's firewall enforces egressHub.rules; settings of a local firewall would be ignored.
+		for _, f := range []struct {
+			key string
+			set bool
+		}{{"rules", len(eg.Rules) > 0}, {"rulesFile", eg.RulesFile != ""}, {"managedRuleGroups", len(eg.ManagedRuleGroups) > 0}} {
+			if f.set {
+				ps.add(p+"."+f.key, "mode hub filters with egressHub's allow-lists; move these to egressHub (sources like %s.%s) or use mode local", e.Name, SubnetPrivate)
+			}
+		}
+		return
+	}
+	if e.Network.NatMode != NatPerAz {
+		ps.add(p+".enabled", "the firewall routes each zone to its own NAT gateway; set %s to %q (got %q)", "network.natMode", NatPerAz, e.Network.NatMode)
 	}
 	if eg.LogRetentionDays > 0 && !slices.Contains(logRetentionDays, eg.LogRetentionDays) {
 		ps.add(p+".logRetentionDays", "%d is not a CloudWatch Logs retention period (%s)", eg.LogRetentionDays, intList(logRetentionDays))
@@ -122,22 +147,8 @@ func checkEgress(e Environment, plan []SubnetGroup, vpc netip.Prefix, p string, 
 	rulesOK := true
 	for i, r := range eg.Rules {
 		rp := index(p+".rules", i)
-		if first, dup := names[r.Name]; dup && r.Name != "" {
-			ps.add(rp+".name", "%q is already used by %s", r.Name, first)
+		if !checkRule(r, rp, names, ps) {
 			rulesOK = false
-		} else {
-			names[r.Name] = rp + ".name"
-		}
-		if v := suricata.VariableName(r.Name); len(v) > suricata.MaxVariableName {
-			ps.add(rp+".name", "%q makes the IP set variable of its sources, %s, %d characters long; Network Firewall allows %d, so use at most %d characters",
-				r.Name, v, len(v), suricata.MaxVariableName, suricata.MaxVariableName-len(suricata.VariableName("")))
-			rulesOK = false
-		}
-		for j, d := range r.Domains {
-			if err := suricata.CheckDomain(d); err != nil {
-				ps.add(index(rp+".domains", j), "%v", err)
-				rulesOK = false
-			}
 		}
 		for j, s := range r.Sources {
 			sp := index(rp+".sources", j)
@@ -164,13 +175,6 @@ func checkEgress(e Environment, plan []SubnetGroup, vpc netip.Prefix, p string, 
 			}
 			ps.add(sp, "%q is neither a CIDR nor a subnet group (%s, %s)", s, SubnetPrivate, SubnetIsolated)
 			rulesOK = false
-		}
-		seenProto := map[string]bool{}
-		for j, pr := range r.Protocols {
-			if seenProto[pr] {
-				ps.add(index(rp+".protocols", j), "%q is listed twice", pr)
-			}
-			seenProto[pr] = true
 		}
 	}
 	if len(eg.Rules) == 0 {
@@ -212,6 +216,38 @@ func checkEgress(e Environment, plan []SubnetGroup, vpc netip.Prefix, p string, 
 			}
 		}
 	}
+}
+
+// checkRule checks what an allow-list is apart from its sources, whose meaning depends on where it
+// is enforced: its name (unique among names, which maps a name to its field path), its domains and
+// its protocols. It reports whether the rules can be generated.
+func checkRule(r EgressRule, rp string, names map[string]string, ps *Problems) bool {
+	ok := true
+	if first, dup := names[r.Name]; dup && r.Name != "" {
+		ps.add(rp+".name", "%q is already used by %s", r.Name, first)
+		ok = false
+	} else {
+		names[r.Name] = rp + ".name"
+	}
+	if v := suricata.VariableName(r.Name); len(v) > suricata.MaxVariableName {
+		ps.add(rp+".name", "%q makes the IP set variable of its sources, %s, %d characters long; Network Firewall allows %d, so use at most %d characters",
+			r.Name, v, len(v), suricata.MaxVariableName, suricata.MaxVariableName-len(suricata.VariableName("")))
+		ok = false
+	}
+	for j, d := range r.Domains {
+		if err := suricata.CheckDomain(d); err != nil {
+			ps.add(index(rp+".domains", j), "%v", err)
+			ok = false
+		}
+	}
+	seenProto := map[string]bool{}
+	for j, pr := range r.Protocols {
+		if seenProto[pr] {
+			ps.add(index(rp+".protocols", j), "%q is listed twice", pr)
+		}
+		seenProto[pr] = true
+	}
+	return ok
 }
 
 // insideRouted says whether pfx lies within one subnet of the routed groups.

@@ -222,6 +222,50 @@ const (
 // zoneSuffix is the letter part of a zone name (a of eu-west-1a).
 func zoneSuffix(az string) string { return az[strings.LastIndexAny(az, "0123456789")+1:] }
 
+// Egress hub names. The hub is one per installation, so its names hold the project only.
+
+// HubPrefix prefixes the hub's names.
+func (c *Config) HubPrefix() string { return c.Project + "-" + HubStageName }
+
+// HubStackName is the CloudFormation stack name of the hub.
+func (c *Config) HubStackName() string { return c.HubPrefix() }
+
+// HubFirewallName names the hub firewall of one zone.
+func (c *Config) HubFirewallName(zone string) string { return c.HubPrefix() + "-" + zoneSuffix(zone) }
+
+// HubPolicyName names the hub's firewall policy, and HubDashboardName its dashboard.
+func (c *Config) HubPolicyName() string    { return c.HubPrefix() }
+func (c *Config) HubDashboardName() string { return c.HubPrefix() }
+
+// HubRuleGroupName names the hub's allow-list (or managed) rule group; the capacity is in the name,
+// as it is fixed at creation.
+func (c *Config) HubRuleGroupName() string {
+	return fmt.Sprintf("%s-%s-%d", c.HubPrefix(), RuleGroupAllowList, c.EgressHub.Capacity)
+}
+
+// HubRoutesStackName is the stack, in the hub's account, that joins spoke e's attachment to the
+// hub's route tables.
+func (c *Config) HubRoutesStackName(e Environment) string { return c.EnvStackName(e, StackHubRoutes) }
+
+// StackHubRoutes is the environment stack name part of a spoke's hub routes.
+const StackHubRoutes = "hub-routes"
+
+// HubParameterName is the SSM parameter through which the hub publishes one of its IDs (kind):
+// spokes read the Transit Gateway's ID from it, shared through RAM, instead of a copied ID.
+func (c *Config) HubParameterName(kind string) string {
+	return "/" + c.Project + "/" + HubStageName + "/" + kind
+}
+
+// Kinds of HubParameterName.
+const (
+	HubTransitGatewayParameter  = "transit-gateway-id"
+	HubSpokesTableParameter     = "spokes-route-table-id"
+	HubInspectionTableParameter = "inspection-route-table-id"
+)
+
+// HubParameterKinds are every HubParameterName kind.
+var HubParameterKinds = []string{HubTransitGatewayParameter, HubSpokesTableParameter, HubInspectionTableParameter}
+
 // WorkspaceName names the AppStream resources of an environment's workspace, by part: fleet,
 // workspace (the AppStream stack), image-builder, capacity-utilization (the scaling policy).
 func (c *Config) WorkspaceName(e Environment, part string) string { return c.EnvPrefix(e) + "-" + part }
@@ -395,7 +439,7 @@ func checkNames(c *Config, ps *Problems) {
 				}})
 			}
 		}
-		if e.Egress.Enabled {
+		if e.Egress.Local() {
 			envName(firewallRule, (*Config).EgressPolicyName)
 			envName(dashboardRule, (*Config).EgressDashboardName)
 			for _, kind := range []string{RuleGroupAllowList, RuleGroupRawRules} {
@@ -414,6 +458,31 @@ func checkNames(c *Config, ps *Problems) {
 				envName(appStreamRule, func(c *Config, e Environment) string { return c.WorkspaceName(e, part) })
 			}
 			envName(scalingPolicyRule, func(c *Config, e Environment) string { return c.WorkspaceName(e, WorkspaceScaling) })
+		}
+	}
+
+	if h := c.EgressHub; h != nil {
+		hubName := func(rule nameRule, f func(c *Config) string) {
+			report(composedName{rule: rule, parts: []namePart{project}, compose: func(v []string) string {
+				return f(&Config{Project: v[0], EgressHub: h})
+			}})
+		}
+		hubName(stackRule, (*Config).HubStackName)
+		hubName(firewallRule, (*Config).HubPolicyName)
+		hubName(firewallRule, (*Config).HubRuleGroupName)
+		hubName(dashboardRule, (*Config).HubDashboardName)
+		for _, z := range h.AvailabilityZones {
+			hubName(firewallRule, func(c *Config) string { return c.HubFirewallName(z) })
+		}
+		for _, k := range HubParameterKinds {
+			hubName(ssmParameterRule, func(c *Config) string { return c.HubParameterName(k) })
+		}
+		for i, e := range c.Environments {
+			if e.Egress.ViaHub() && e.Name != "" {
+				report(composedName{rule: stackRule, parts: []namePart{project, {index("environments", i) + ".name", e.Name}}, compose: func(v []string) string {
+					return (&Config{Project: v[0]}).HubRoutesStackName(Environment{Name: v[1]})
+				}})
+			}
 		}
 	}
 

@@ -16,6 +16,12 @@ const (
 	SubnetIsolated = "isolated"
 	SubnetFirewall = "firewall"
 	SubnetNat      = "nat"
+	// SubnetTransit holds a hub spoke's Transit Gateway attachment, one /28 per zone (AWS's advice:
+	// a small subnet of its own, so the attachment's route table is the subnet's alone). It is
+	// allocated after the NAT group and exists only in egress mode hub.
+	SubnetTransit = "transit"
+	// TransitMask is the size of the transit subnets.
+	TransitMask = 28
 )
 
 // SubnetGroup is one group's per-zone subnets.
@@ -29,12 +35,34 @@ type SubnetGroup struct {
 // its own size, one per zone. It fails when the groups do not fit in the VPC, so that a bad layout is a
 // config error with a field path instead of a CDK exception.
 func PlanSubnets(vpc netip.Prefix, m SubnetMasks, zones int) ([]SubnetGroup, error) {
+	return planGroups(vpc, m, zones, false)
+}
+
+// PlanSpokeSubnets is PlanSubnets with the transit group of a hub spoke after the others.
+func PlanSpokeSubnets(vpc netip.Prefix, m SubnetMasks, zones int) ([]SubnetGroup, error) {
+	return planGroups(vpc, m, zones, true)
+}
+
+// PlanEnvironment is the subnet plan of environment e, whose network validated: with the transit
+// group when its egress goes through the hub.
+func PlanEnvironment(e Environment) ([]SubnetGroup, error) {
+	vpc, err := netip.ParsePrefix(e.Network.VpcCidr)
+	if err != nil {
+		return nil, err
+	}
+	return planGroups(vpc, e.Network.Subnets, len(e.AvailabilityZones), e.Egress.ViaHub())
+}
+
+func planGroups(vpc netip.Prefix, m SubnetMasks, zones int, transit bool) ([]SubnetGroup, error) {
 	groups := []SubnetGroup{
 		{Name: SubnetPublic, Mask: m.Public},
 		{Name: SubnetPrivate, Mask: m.Private},
 		{Name: SubnetIsolated, Mask: m.Isolated},
 		{Name: SubnetFirewall, Mask: m.Firewall},
 		{Name: SubnetNat, Mask: m.Firewall}, // one NAT gateway each: the firewall subnets' size is plenty
+	}
+	if transit {
+		groups = append(groups, SubnetGroup{Name: SubnetTransit, Mask: TransitMask})
 	}
 	base := uint64(addr4(vpc.Addr()))
 	end := base + 1<<(32-vpc.Bits())
@@ -48,8 +76,12 @@ func PlanSubnets(vpc netip.Prefix, m SubnetMasks, zones int) ([]SubnetGroup, err
 		for range zones {
 			next = (next + size - 1) / size * size
 			if next+size > end {
-				return nil, fmt.Errorf("%d zones of public /%d, private /%d, isolated /%d, firewall and NAT /%d subnets need more than the VPC %s holds",
-					zones, m.Public, m.Private, m.Isolated, m.Firewall, vpc)
+				extra := ""
+				if transit {
+					extra = fmt.Sprintf(" and transit /%d", TransitMask)
+				}
+				return nil, fmt.Errorf("%d zones of public /%d, private /%d, isolated /%d, firewall and NAT /%d%s subnets need more than the VPC %s holds",
+					zones, m.Public, m.Private, m.Isolated, m.Firewall, extra, vpc)
 			}
 			g.CIDRs = append(g.CIDRs, netip.PrefixFrom(from4(uint32(next)), g.Mask))
 			next += size

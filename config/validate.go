@@ -47,7 +47,7 @@ func validate(c *Config, set present) Problems {
 			vpcs[vpc] = p + ".network.vpcCidr"
 			vpcOrder = append(vpcOrder, vpc)
 			var err error
-			if plan, err = PlanSubnets(vpc, e.Network.Subnets, len(e.AvailabilityZones)); err != nil {
+			if plan, err = planGroups(vpc, e.Network.Subnets, len(e.AvailabilityZones), e.Egress.ViaHub()); err != nil {
 				ps.add(p+".network.subnets", "%v", err)
 			}
 		}
@@ -61,6 +61,7 @@ func validate(c *Config, set present) Problems {
 		checkEgress(e, plan, vpc, p+".egress", &ps)
 		checkWorkspace(e, p+".workspace", &ps)
 	}
+	checkEgressHub(c, &ps)
 	checkGovernance(c, &ps)
 	checkNames(c, &ps)
 	return ps

@@ -72,6 +72,30 @@ type EgressFirewallProps struct {
 	// Retain keeps the log groups and protects the firewalls from deletion.
 	// default: false
 	Retain bool
+	// HomeNet sets the policy's HOME_NET, the networks the rules protect, when the traffic comes from
+	// outside the firewall's VPC (an egress hub's spokes).
+	// default: unset (Network Firewall uses the firewall's VPC CIDR)
+	HomeNet []string
+	// ReturnCidrs, with TransitGatewayID, make this an egress hub's firewall: traffic comes from these
+	// CIDRs (the spokes' VPCs) through RoutedSubnets (the Transit Gateway's subnets). The NAT subnets
+	// route them back through their zone's endpoint, and the firewall subnets to the Transit Gateway.
+	// default: unset (the NAT subnets route the routed subnets' CIDRs back, as in a VPC of its own)
+	ReturnCidrs []string
+	// TransitGatewayID is where the firewall subnets send ReturnCidrs. Required with ReturnCidrs.
+	TransitGatewayID *string
+	// TransitGatewayAttachment is the VPC's attachment, which routes to the gateway wait for.
+	// Required with ReturnCidrs.
+	TransitGatewayAttachment awscdk.CfnResource
+	// Sources name the networks whose drops the dashboard shows in tables of their own (the hub's
+	// spokes by environment and account).
+	// default: none
+	Sources []EgressSource
+}
+
+// EgressSource is a named set of networks, for the dashboard.
+type EgressSource struct {
+	Name  string
+	Cidrs []string
 }
 
 // EgressFirewall is AWS Network Firewall in front of a VPC's internet egress, one firewall per zone.
@@ -111,6 +135,9 @@ const (
 func NewEgressFirewall(scope awsconstructs.Construct, id string, props *EgressFirewallProps) *EgressFirewall {
 	if props == nil || props.Name == "" || props.Vpc == nil || len(props.FirewallSubnets) == 0 || len(props.RoutedSubnets) == 0 || len(props.NatSubnets) == 0 || props.AllowList == nil {
 		panic("NewEgressFirewall: Name, Vpc, FirewallSubnets, RoutedSubnets, NatSubnets and AllowList are required")
+	}
+	if len(props.ReturnCidrs) > 0 && (props.TransitGatewayID == nil || props.TransitGatewayAttachment == nil) {
+		panic("NewEgressFirewall: ReturnCidrs needs TransitGatewayID and TransitGatewayAttachment")
 	}
 	p := *props
 	p.Capacity = orDefault(p.Capacity, 1000)
@@ -170,6 +197,12 @@ func NewEgressFirewall(scope awsconstructs.Construct, id string, props *EgressFi
 	}
 	refs = append(refs, &awsnetworkfirewall.CfnFirewallPolicy_StatefulRuleGroupReferenceProperty{ResourceArn: f.AllowList.AttrRuleGroupArn(), Priority: jsii.Number(200)})
 
+	var policyVariables *awsnetworkfirewall.CfnFirewallPolicy_PolicyVariablesProperty
+	if len(p.HomeNet) > 0 {
+		policyVariables = &awsnetworkfirewall.CfnFirewallPolicy_PolicyVariablesProperty{
+			RuleVariables: map[string]any{"HOME_NET": &awsnetworkfirewall.CfnFirewallPolicy_IPSetProperty{Definition: jsii.Strings(p.HomeNet...)}},
+		}
+	}
 	f.Policy = awsnetworkfirewall.NewCfnFirewallPolicy(f.Construct, jsii.String("Policy"), &awsnetworkfirewall.CfnFirewallPolicyProps{
 		FirewallPolicyName: &p.PolicyName,
 		Description:        jsii.String("editbay egress: strict order, default drop and alert for established flows"),
@@ -185,6 +218,7 @@ func NewEgressFirewall(scope awsconstructs.Construct, id string, props *EgressFi
 				StreamExceptionPolicy: jsii.String("DROP"),
 			},
 			StatefulRuleGroupReferences: &refs,
+			PolicyVariables:             policyVariables,
 		},
 	})
 
@@ -241,6 +275,15 @@ func (f *EgressFirewall) route(p EgressFirewallProps, zones []string) {
 			DestinationCidrBlock: jsii.String("0.0.0.0/0"),
 			NatGatewayId:         nat,
 		})
+		// An egress hub: what the firewall passed back toward a spoke goes to the Transit Gateway.
+		for i, cidr := range p.ReturnCidrs {
+			r := awsec2.NewCfnRoute(f.Construct, jsii.String(fmt.Sprintf("%sToSpoke%d", *s.Node().Id(), i+1)), &awsec2.CfnRouteProps{
+				RouteTableId:         s.RouteTable().RouteTableId(),
+				DestinationCidrBlock: jsii.String(cidr),
+				TransitGatewayId:     p.TransitGatewayID,
+			})
+			r.AddResourceDependency(p.TransitGatewayAttachment, jsii.String("a route to a Transit Gateway needs the VPC attached"))
+		}
 	}
 	for _, s := range p.RoutedSubnets {
 		az := *s.AvailabilityZone()
@@ -262,6 +305,18 @@ func (f *EgressFirewall) route(p EgressFirewallProps, zones []string) {
 	}
 	for _, pub := range p.NatSubnets {
 		az := *pub.AvailabilityZone()
+		if len(p.ReturnCidrs) > 0 {
+			// An egress hub: replies from the internet to a spoke go back through this zone's endpoint,
+			// the one the request came through (appliance mode keeps a flow in one zone).
+			for i, cidr := range p.ReturnCidrs {
+				awsec2.NewCfnRoute(f.Construct, jsii.String(fmt.Sprintf("%sReturnToSpoke%d", *pub.Node().Id(), i+1)), &awsec2.CfnRouteProps{
+					RouteTableId:         pub.RouteTable().RouteTableId(),
+					DestinationCidrBlock: jsii.String(cidr),
+					VpcEndpointId:        f.EndpointIDs[az],
+				})
+			}
+			continue
+		}
 		for _, s := range p.RoutedSubnets {
 			if *s.AvailabilityZone() != az {
 				continue
@@ -370,6 +425,29 @@ func (f *EgressFirewall) monitor(stack awscdk.Stack, p EgressFirewallProps) {
 			Height:          jsii.Number(8),
 		}),
 	)
+	// One table per named source (an egress hub's spoke: environment and account), so a team sees
+	// what its own workloads were refused.
+	for _, src := range p.Sources {
+		var in []string
+		for _, c := range src.Cidrs {
+			in = append(in, fmt.Sprintf("isIpv4InSubnet(event.src_ip, %q)", c))
+		}
+		f.Dashboard.AddWidgets(awscloudwatch.NewLogQueryWidget(&awscloudwatch.LogQueryWidgetProps{
+			Title:         jsii.String("Dropped from " + src.Name),
+			LogGroupNames: &[]*string{f.AlertLogs.LogGroupName()},
+			QueryLines: jsii.Strings(
+				`filter event.alert.action = "blocked"`,
+				"filter "+strings.Join(in, " or "),
+				`fields coalesce(event.tls.sni, event.http.hostname, event.dest_ip) as destination`,
+				`stats count(*) as drops by destination, event.src_ip`,
+				`sort drops desc`,
+				`limit 20`,
+			),
+			View:   awscloudwatch.LogQueryVisualizationType_TABLE,
+			Width:  jsii.Number(12),
+			Height: jsii.Number(6),
+		}))
+	}
 }
 
 func ipSets(vars map[string][]string) *awsnetworkfirewall.CfnRuleGroup_RuleVariablesProperty {

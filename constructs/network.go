@@ -17,6 +17,7 @@ const (
 	SubnetGroupIsolated = "isolated"
 	SubnetGroupFirewall = "firewall"
 	SubnetGroupNat      = "nat"
+	SubnetGroupTransit  = "transit"
 )
 
 // NetworkProps configures a Network.
@@ -47,6 +48,12 @@ type NetworkProps struct {
 	// subnets directly, both ways.
 	// default: false (reserved; NAT gateways in the public subnets)
 	FirewallSubnets bool
+	// HubSpoke makes the VPC a spoke of an egress hub: no NAT gateways, private subnets typed isolated
+	// (their default route goes to the Transit Gateway, added by a HubSpoke), and a transit group of
+	// one /28 per zone after the reserved firewall and NAT groups, for the attachment. Subnets keep
+	// their logical IDs and CIDRs, so a running VPC can switch. Excludes FirewallSubnets.
+	// default: false
+	HubSpoke bool
 }
 
 // Network is a multi-AZ VPC: public subnets (load balancers, gateways, NAT), private subnets with
@@ -72,8 +79,17 @@ func NewNetwork(scope awsconstructs.Construct, id string, props *NetworkProps) *
 		panic("NewNetwork: Cidr and at least 2 AvailabilityZones are required")
 	}
 	p := *props
+	if p.HubSpoke && p.FirewallSubnets {
+		panic("NewNetwork: HubSpoke and FirewallSubnets exclude each other")
+	}
 	if p.NatGateways == 0 {
 		p.NatGateways = len(p.AvailabilityZones)
+	}
+	privateType := awsec2.SubnetType_PRIVATE_WITH_EGRESS
+	if p.HubSpoke {
+		// CDK refuses private-with-egress subnets without NAT gateways; their egress is the hub's.
+		p.NatGateways = 0
+		privateType = awsec2.SubnetType_PRIVATE_ISOLATED
 	}
 	p.PublicMask = orDefault(p.PublicMask, 24)
 	p.PrivateMask = orDefault(p.PrivateMask, 20)
@@ -87,22 +103,27 @@ func NewNetwork(scope awsconstructs.Construct, id string, props *NetworkProps) *
 	if p.FirewallSubnets {
 		natSubnets = &awsec2.SubnetSelection{SubnetGroupName: jsii.String(SubnetGroupNat)}
 	}
+	groups := []*awsec2.SubnetConfiguration{
+		// Nothing gets a public IP by accident; gateways that need one ask for it.
+		{Name: jsii.String(SubnetGroupPublic), SubnetType: awsec2.SubnetType_PUBLIC, CidrMask: jsii.Number(float64(p.PublicMask)), MapPublicIpOnLaunch: jsii.Bool(false)},
+		{Name: jsii.String(SubnetGroupPrivate), SubnetType: privateType, CidrMask: jsii.Number(float64(p.PrivateMask))},
+		{Name: jsii.String(SubnetGroupIsolated), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, CidrMask: jsii.Number(float64(p.IsolatedMask))},
+		// Reserved last, so creating the firewall subnets later moves no existing subnet.
+		// Isolated rather than private-with-egress, so that CDK adds no NAT route (the firewall adds
+		// its own per zone) and nothing that selects private subnets by type lands here.
+		{Name: jsii.String(SubnetGroupFirewall), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, CidrMask: jsii.Number(float64(p.FirewallMask)), Reserved: jsii.Bool(!p.FirewallSubnets)},
+		{Name: jsii.String(SubnetGroupNat), SubnetType: awsec2.SubnetType_PUBLIC, CidrMask: jsii.Number(float64(p.FirewallMask)), MapPublicIpOnLaunch: jsii.Bool(false), Reserved: jsii.Bool(!p.FirewallSubnets)},
+	}
+	if p.HubSpoke {
+		// After the reserved groups, so a VPC that switches from local to hub moves no subnet.
+		groups = append(groups, &awsec2.SubnetConfiguration{Name: jsii.String(SubnetGroupTransit), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, CidrMask: jsii.Number(28)})
+	}
 	n := &Network{Construct: awsconstructs.NewConstruct(scope, &id), Endpoints: map[string]awsec2.InterfaceVpcEndpoint{}}
 	n.Vpc = awsec2.NewVpc(n.Construct, jsii.String("Vpc"), &awsec2.VpcProps{
-		IpAddresses:       awsec2.IpAddresses_Cidr(jsii.String(p.Cidr)),
-		AvailabilityZones: jsii.Strings(p.AvailabilityZones...),
-		NatGateways:       jsii.Number(float64(p.NatGateways)),
-		SubnetConfiguration: &[]*awsec2.SubnetConfiguration{
-			// Nothing gets a public IP by accident; gateways that need one ask for it.
-			{Name: jsii.String(SubnetGroupPublic), SubnetType: awsec2.SubnetType_PUBLIC, CidrMask: jsii.Number(float64(p.PublicMask)), MapPublicIpOnLaunch: jsii.Bool(false)},
-			{Name: jsii.String(SubnetGroupPrivate), SubnetType: awsec2.SubnetType_PRIVATE_WITH_EGRESS, CidrMask: jsii.Number(float64(p.PrivateMask))},
-			{Name: jsii.String(SubnetGroupIsolated), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, CidrMask: jsii.Number(float64(p.IsolatedMask))},
-			// Reserved last, so creating the firewall subnets later moves no existing subnet.
-			// Isolated rather than private-with-egress, so that CDK adds no NAT route (the firewall adds
-			// its own per zone) and nothing that selects private subnets by type lands here.
-			{Name: jsii.String(SubnetGroupFirewall), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, CidrMask: jsii.Number(float64(p.FirewallMask)), Reserved: jsii.Bool(!p.FirewallSubnets)},
-			{Name: jsii.String(SubnetGroupNat), SubnetType: awsec2.SubnetType_PUBLIC, CidrMask: jsii.Number(float64(p.FirewallMask)), MapPublicIpOnLaunch: jsii.Bool(false), Reserved: jsii.Bool(!p.FirewallSubnets)},
-		},
+		IpAddresses:                  awsec2.IpAddresses_Cidr(jsii.String(p.Cidr)),
+		AvailabilityZones:            jsii.Strings(p.AvailabilityZones...),
+		NatGateways:                  jsii.Number(float64(p.NatGateways)),
+		SubnetConfiguration:          &groups,
 		NatGatewaySubnets:            natSubnets,
 		EnableDnsHostnames:           jsii.Bool(true),
 		EnableDnsSupport:             jsii.Bool(true),

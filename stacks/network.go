@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsssm"
 	awsconstructs "github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -30,8 +31,10 @@ type NetworkStack struct {
 	awscdk.Stack
 	Network *ebc.Network
 	Vpc     awsec2.IVpc
-	// Firewall is the egress firewall, nil unless egress is enabled.
+	// Firewall is the egress firewall, nil unless egress mode is local.
 	Firewall *ebc.EgressFirewall
+	// HubSpoke is the attachment to the egress hub, nil unless egress mode is hub.
+	HubSpoke *ebc.HubSpoke
 }
 
 // NewNetworkStack creates the network of one environment from its config.
@@ -57,11 +60,19 @@ func NewNetworkStack(scope awsconstructs.Construct, id string, props *NetworkSta
 			RetentionDays: n.FlowLogs.RetentionDays,
 			Retain:        e.Production,
 		},
-		FirewallSubnets: e.Egress.Enabled,
+		FirewallSubnets: e.Egress.Local(),
+		HubSpoke:        e.Egress.ViaHub(),
 	})
 	s.Vpc = s.Network.Vpc
-	if e.Egress.Enabled {
+	switch {
+	case e.Egress.Local():
 		s.Firewall = newEgressFirewall(s.Stack, props.Config, e, s.Network)
+	case e.Egress.ViaHub():
+		s.HubSpoke = newHubSpoke(s.Stack, props.Config, e, s.Network)
+		awscdk.NewCfnOutput(s.Stack, jsii.String("HubAttachmentId"), &awscdk.CfnOutputProps{
+			Value:       s.HubSpoke.Attachment.AttrId(),
+			Description: jsii.String("Attachment to the egress hub's Transit Gateway; the hub account accepts it unless the hub auto-accepts"),
+		})
 	}
 
 	awscdk.NewCfnOutput(s.Stack, jsii.String("VpcId"), &awscdk.CfnOutputProps{
@@ -122,5 +133,31 @@ func newEgressFirewall(stack awscdk.Stack, cfg *config.Config, e config.Environm
 		LogRetentionDays:   eg.LogRetentionDays,
 		DropAlarmThreshold: eg.DropAlarm,
 		Retain:             e.Production,
+	})
+}
+
+// newHubSpoke attaches the environment to the egress hub. The Transit Gateway's ID comes from the
+// hub's SSM parameter at deployment: by name in the hub's own account, by ARN (shared through RAM)
+// from another, so no ID is copied by hand.
+func newHubSpoke(stack awscdk.Stack, cfg *config.Config, e config.Environment, n *ebc.Network) *ebc.HubSpoke {
+	h := cfg.EgressHub
+	name := cfg.HubParameterName(config.HubTransitGatewayParameter)
+	var param awsssm.IStringParameter
+	if e.Account == h.Account {
+		param = awsssm.StringParameter_FromStringParameterName(stack, jsii.String("HubTransitGatewayId"), jsii.String(name))
+	} else {
+		arn := ebc.ParameterArn(*stack.Partition(), h.Region, h.Account, name)
+		param = awsssm.StringParameter_FromStringParameterArn(stack, jsii.String("HubTransitGatewayId"), jsii.String(arn))
+	}
+	var routed []awsec2.ISubnet
+	for _, g := range e.Egress.EffectiveRoutedGroups() {
+		routed = append(routed, n.Subnets(g)...)
+	}
+	return ebc.NewHubSpoke(stack, "HubSpoke", &ebc.HubSpokeProps{
+		Name:             cfg.EnvPrefix(e),
+		TransitGatewayID: param.StringValue(),
+		Vpc:              n.Vpc,
+		TransitSubnets:   n.Subnets(ebc.SubnetGroupTransit),
+		RoutedSubnets:    routed,
 	})
 }

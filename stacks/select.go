@@ -20,6 +20,9 @@ func StageIDs(cfg *config.Config) []string {
 	for _, a := range cfg.GovernedAccounts() {
 		ids = append(ids, a.StageName())
 	}
+	if cfg.EgressHub != nil {
+		ids = append(ids, config.HubStageName)
+	}
 	return ids
 }
 
@@ -72,7 +75,7 @@ func selected(id string, patterns []string) bool {
 
 // BuildSelected adds the stages of cfg that patterns select (see ParseStageSelection; none selects
 // every stage) to app: a stage per environment, then a stage per governed account (none when
-// governance is disabled, and none for governance.excludedAccounts). Unselected stages are not
+// governance is disabled, and none for governance.excludedAccounts), then the egress hub's (config.HubStageName). Unselected stages are not
 // constructed at all, so synthesizing one environment costs only that environment's stacks and checks.
 func BuildSelected(app awscdk.App, cfg *config.Config, patterns []string) ([]*EnvironmentStage, []*AccountStage) {
 	var envs []*EnvironmentStage
@@ -86,6 +89,9 @@ func BuildSelected(app awscdk.App, cfg *config.Config, patterns []string) ([]*En
 		if selected(a.StageName(), patterns) {
 			accounts = append(accounts, NewAccountStage(app, a.StageName(), &AccountStageProps{Config: cfg, Account: a}))
 		}
+	}
+	if cfg.EgressHub != nil && selected(config.HubStageName, patterns) {
+		NewEgressHubStage(app, config.HubStageName, cfg)
 	}
 	return envs, accounts
 }

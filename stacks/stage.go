@@ -20,6 +20,8 @@ type EnvironmentStage struct {
 	Access  *AccessStack // nil for an environment without an access tier
 	// Workspace is the AppStream workspace stack, nil unless enabled.
 	Workspace *WorkspaceStack
+	// HubRoutes joins the network to the egress hub, in the hub's account; nil unless egress mode hub.
+	HubRoutes *HubRoutesStack
 }
 
 // EnvironmentStageProps configures an EnvironmentStage.
@@ -64,6 +66,12 @@ func NewEnvironmentStage(scope awsconstructs.Construct, id string, props *Enviro
 		Config:      cfg,
 		Environment: env,
 	})
+	if env.Egress.ViaHub() {
+		h := cfg.EgressHub
+		props := stackProps(config.StackHubRoutes, "joins the environment's VPC to the egress hub's route tables")
+		props.Env = &awscdk.Environment{Account: jsii.String(h.Account), Region: jsii.String(h.Region)}
+		s.HubRoutes = NewHubRoutesStack(stage, "HubRoutes", &HubRoutesStackProps{StackProps: props, Config: cfg, Network: s.Network})
+	}
 	if env.Access != nil {
 		s.Access = NewAccessStack(stage, "Access", &AccessStackProps{
 			StackProps:  stackProps(config.StackAccess, "connection brokers, broker database, gateways and workstation pools"),

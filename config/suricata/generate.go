@@ -48,6 +48,8 @@ const (
 	sidDropHTTP = 9_000_002
 	sidDropUDP  = 9_000_003
 	sidDropICMP = 9_000_004
+	// SidDropEastWest is the egress hub's drop of traffic between spokes.
+	SidDropEastWest = 9_000_005
 
 	passSidBase  = 100_000_000
 	passSidRange = 900_000_000
@@ -164,6 +166,20 @@ func Generate(allows []Allow) (*RuleSet, error) {
 	}
 	rs.Rules = b.String()
 	return rs, nil
+}
+
+// EastWestDrop is the rule an egress hub adds to its allow-lists: HOME_NET is every spoke's VPC, and
+// a packet from one spoke to another is dropped, whatever its protocol, from its first packet (the
+// policy's drop_established would let a UDP datagram or a TCP handshake through). The allow-lists
+// pass only traffic to $EXTERNAL_NET, so no allow-list can open a path between spokes.
+var EastWestDrop = fmt.Sprintf(`drop ip $HOME_NET any -> $HOME_NET any (msg:"egress drop: traffic between spokes of the egress hub"; sid:%d; rev:1;)`, SidDropEastWest)
+
+// WithEastWestDrop returns the rule set with EastWestDrop after its rules.
+func (rs *RuleSet) WithEastWestDrop() *RuleSet {
+	out := *rs
+	out.Rules = rs.Rules + "# Spokes do not reach each other through the hub.\n" + EastWestDrop + "\n"
+	out.Count++
+	return &out
 }
 
 // passRule matches the domain in the TLS server name or the HTTP host. An exact name must be the
