@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"regexp"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -82,11 +81,7 @@ func readJSON(path string, v any) error {
 	return json.Unmarshal(data, v)
 }
 
-// assetHash matches asset hashes (SHA-256 hex), the values of a template that change without a
-// change to the infrastructure. The Makefile's diff target masks with the same expression.
-var assetHash = regexp.MustCompile(`[0-9a-f]{64}`)
-
-func mask(b []byte) []byte { return assetHash.ReplaceAll(b, []byte("<asset-hash>")) }
+func mask(b []byte) []byte { return assembly.MaskAssetHashes(b) }
 
 // stackOf returns the synthesized stack of an environment, e.g. stackOf(t, "prod", "Network").
 func stackOf(t *testing.T, env, id string) (assembly.Stack, template) {

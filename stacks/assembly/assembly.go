@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 )
 
@@ -147,6 +148,13 @@ func ReadFindings(dir string) ([]Finding, error) {
 	}
 	return all, nil
 }
+
+// assetHash matches asset hashes (SHA-256 hex), the values of a template that change without a
+// change to the infrastructure. The Makefile's diff target masks with the same expression.
+var assetHash = regexp.MustCompile(`[0-9a-f]{64}`)
+
+// MaskAssetHashes replaces every asset hash in a template with <asset-hash>, for goldens.
+func MaskAssetHashes(b []byte) []byte { return assetHash.ReplaceAll(b, []byte("<asset-hash>")) }
 
 func readJSON(path string, v any) error {
 	data, err := os.ReadFile(path)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -397,6 +398,48 @@ func TestExampleHubTemplates(t *testing.T) {
 	for _, want := range []string{"Dropped from render (account 111111111111)", "Dropped from edit (account 111111111111)", "Dropped from prod (account 222222222222)"} {
 		if !strings.Contains(dashboard, want) {
 			t.Errorf("the hub's dashboard has no table %q", want)
+		}
+	}
+}
+
+// Each stack of the example equals its golden copy in test/routing/golden/<stage>/<stack>.template.json
+// (asset hashes masked): the hub, and each spoke's network and hub routes. `make snapshot` rewrites them.
+func TestExampleGoldens(t *testing.T) {
+	dir := assemblyDir(t)
+	stacks, err := assembly.ReadStacks(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	update := os.Getenv("UPDATE_SNAPSHOTS") != ""
+	for _, s := range stacks {
+		path := filepath.Join("golden", filepath.FromSlash(s.DisplayName)+".template.json")
+		data, err := os.ReadFile(s.TemplateFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v any
+		if err := json.Unmarshal(data, &v); err != nil {
+			t.Fatal(err)
+		}
+		got, err := json.MarshalIndent(v, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(assembly.MaskAssetHashes(got), '\n')
+		if update {
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Errorf("%s: %v (run `make snapshot`)", s.DisplayName, err)
+		} else if string(want) != string(got) {
+			t.Errorf("%s differs from %s; run `make snapshot` if the change is intended", s.DisplayName, path)
 		}
 	}
 }
