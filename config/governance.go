@@ -114,15 +114,17 @@ type Account struct {
 	// Regions are the regions of the account's environments, home first: each gets a Config recorder
 	// and the guardrail functions.
 	Regions []string
-	// Environments are the names of the environments deployed to the account.
+	// Environments are the names of the environments deployed to the account, and HubStageName when
+	// the egress hub is.
 	Environments []string
 }
 
 // DefaultAccountName names the environment-agnostic account.
 const DefaultAccountName = "default"
 
-// Accounts groups the environments by account, in the order they first appear. Environments
-// without an account form one environment-agnostic account (validation forbids mixing the two).
+// Accounts groups the environments by account, in the order they first appear, then the egress
+// hub's account. Environments without an account form one environment-agnostic account (validation
+// forbids mixing the two; a hub's spokes all have one).
 func (c *Config) Accounts() []Account {
 	var out []Account
 	idx := map[string]int{}
@@ -145,6 +147,23 @@ func (c *Config) Accounts() []Account {
 		a.Environments = append(a.Environments, e.Name)
 		if !slices.Contains(a.Regions, e.Region) {
 			a.Regions = append(a.Regions, e.Region)
+		}
+	}
+	// The network account of the hub is guarded like the accounts it serves.
+	if h := c.EgressHub; h != nil && h.Account != "" {
+		i, ok := idx[h.Account]
+		if !ok {
+			home := c.Governance.HomeRegion
+			if home == "" {
+				home = h.Region
+			}
+			out = append(out, Account{ID: h.Account, Name: h.Account, HomeRegion: home, Regions: []string{home}})
+			i = len(out) - 1
+		}
+		a := &out[i]
+		a.Environments = append(a.Environments, HubStageName)
+		if h.Region != "" && !slices.Contains(a.Regions, h.Region) {
+			a.Regions = append(a.Regions, h.Region)
 		}
 	}
 	return out

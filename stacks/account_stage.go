@@ -47,7 +47,7 @@ func NewAccountStage(scope awsconstructs.Construct, id string, props *AccountSta
 	})
 	production := slices.ContainsFunc(cfg.Environments, func(e config.Environment) bool {
 		return e.Production && slices.Contains(a.Environments, e.Name)
-	})
+	}) || cfg.EgressHub != nil && cfg.EgressHub.Production && slices.Contains(a.Environments, config.HubStageName)
 	// Everything in an account stage guards the account: the tag puts it out of Developers' and
 	// Operators' reach (see AccountGroups) and under the tamper guard.
 	tags := cfg.CostTags(config.Environment{Name: a.StageName()})
@@ -95,7 +95,7 @@ func NewAccountStage(scope awsconstructs.Construct, id string, props *AccountSta
 		StackProps:      stackProps("identity", a.HomeRegion, "IAM groups, group membership and the account password policy"),
 		Governance:      g,
 		Account:         a,
-		ProtectedStacks: []string{cfg.AccountPrefix(a) + "-*"},
+		ProtectedStacks: protectedStacks(cfg, a),
 		Names:           names,
 		Guardrails:      homeGuardrails,
 	})
@@ -135,4 +135,18 @@ func governanceNames(cfg *config.Config, a config.Account) GovernanceNames {
 		Channel:     cfg.DeliveryChannelName(a),
 		RulePrefix:  cfg.GuardPrefix(),
 	}
+}
+
+// protectedStacks are the stacks of account a that only administrators and deployments may change:
+// its guardrail stacks and, in the egress hub's account, the hub and the spokes' routes into it, which
+// are every spoke's egress filter.
+func protectedStacks(cfg *config.Config, a config.Account) []string {
+	out := []string{cfg.AccountPrefix(a) + "-*"}
+	if slices.Contains(a.Environments, config.HubStageName) {
+		out = append(out, cfg.HubStackName())
+		for _, e := range cfg.HubSpokes() {
+			out = append(out, cfg.HubRoutesStackName(e))
+		}
+	}
+	return out
 }
