@@ -66,7 +66,7 @@ type Route struct {
 type Attachment struct {
 	ID        string
 	VPC       *VPC
-	Zones     []string // zones of its subnets, sorted
+	Zones     []string           // zones of its subnets, sorted
 	Subnets   map[string]*Subnet // by zone
 	Appliance bool
 	Table     *TGWTable // associated route table, nil when not associated
