@@ -312,6 +312,46 @@ func TestExampleRoutingCanFail(t *testing.T) {
 	}
 }
 
+// Spokes join only what the hub shares with their accounts: without the RAM share, the model cannot
+// resolve the Transit Gateway's parameter or attach the spokes.
+func TestExampleNeedsTheShare(t *testing.T) {
+	dir := assemblyDir(t)
+	for _, c := range []struct {
+		name string
+		edit func(stack string, rs map[string]resource)
+		want string
+	}{
+		{"without the share", func(stack string, rs map[string]resource) {
+			for l, r := range rs {
+				if r.Type == "AWS::RAM::ResourceShare" {
+					delete(rs, l)
+				}
+			}
+		}, "is not shared with account 111111111111 through RAM"},
+		{"with the parameter in the standard tier", func(stack string, rs map[string]resource) {
+			for _, r := range rs {
+				if r.Type == "AWS::SSM::Parameter" {
+					r.Properties["Tier"] = "Standard"
+				}
+			}
+		}, "is not advanced-tier, so RAM cannot share it"},
+		{"shared with one spoke account only", func(stack string, rs map[string]resource) {
+			for _, r := range rs {
+				if r.Type == "AWS::RAM::ResourceShare" {
+					r.Properties["Principals"] = []any{"111111111111"}
+				}
+			}
+		}, "is not shared with account 222222222222 through RAM"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Load(dir, c.edit)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("Load: %v, want %q", err, c.want)
+			}
+		})
+	}
+}
+
 func igwOf(rs map[string]resource) string {
 	for l, r := range rs {
 		if r.Type == "AWS::EC2::InternetGateway" {

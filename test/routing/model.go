@@ -199,6 +199,16 @@ func (w *world) parameter(t *template, nameOrArn string) (string, error) {
 		}
 		for logical, r := range p.Resources {
 			if r.Type == "AWS::SSM::Parameter" && r.Properties["Name"] == name {
+				if account != t.account {
+					// Another account's parameter resolves only through a RAM share of it with this
+					// account (or its organization), and RAM shares only advanced-tier parameters.
+					if r.Properties["Tier"] != "Advanced" {
+						return "", fmt.Errorf("%s: parameter %s of account %s is not advanced-tier, so RAM cannot share it", t.stack.DisplayName, name, account)
+					}
+					if err := w.shared(p, nameOrArn, t.account); err != nil {
+						return "", fmt.Errorf("%s: %v", t.stack.DisplayName, err)
+					}
+				}
 				v, err := w.resolve(p, r.Properties["Value"])
 				if err != nil {
 					return "", fmt.Errorf("parameter %s (%s): %v", name, logical, err)
@@ -208,6 +218,62 @@ func (w *world) parameter(t *template, nameOrArn string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("%s: no SSM parameter %s in account %s, region %s", t.stack.DisplayName, name, account, region)
+}
+
+// flatten renders a value as a string: literals, Fn::Join, the pseudo parameters of owner's stack,
+// and references to resources as <world ID>.
+func (w *world) flatten(t *template, v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case map[string]any:
+		if ref, ok := x["Ref"].(string); ok {
+			switch ref {
+			case "AWS::Partition":
+				return "aws"
+			case "AWS::Region":
+				return t.region
+			case "AWS::AccountId":
+				return t.account
+			}
+			return "<" + id(t, ref) + ">"
+		}
+		if j, ok := x["Fn::Join"].([]any); ok && len(j) == 2 {
+			var parts []string
+			for _, p := range j[1].([]any) {
+				parts = append(parts, w.flatten(t, p))
+			}
+			return strings.Join(parts, j[0].(string))
+		}
+	}
+	return fmt.Sprint(v)
+}
+
+// shared checks that owner's stack shares the resource whose ARN contains arnPart with account,
+// through an AWS::RAM::ResourceShare that names the account or an organization.
+func (w *world) shared(owner *template, arnPart, account string) error {
+	for _, r := range owner.Resources {
+		if r.Type != "AWS::RAM::ResourceShare" {
+			continue
+		}
+		covers := false
+		for _, a := range asList(r.Properties["ResourceArns"]) {
+			if strings.Contains(w.flatten(owner, a), arnPart) {
+				covers = true
+			}
+		}
+		for _, p := range asList(r.Properties["Principals"]) {
+			if s := w.flatten(owner, p); covers && (s == account || strings.Contains(s, ":organization/")) {
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("%s is not shared with account %s through RAM by %s", arnPart, account, owner.stack.DisplayName)
+}
+
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
 }
 
 func (w *world) build() (*Model, error) {
@@ -274,6 +340,13 @@ func (w *world) build() (*Model, error) {
 	})
 	each("AWS::EC2::TransitGatewayVpcAttachment", func(t *template, l string, p map[string]any) {
 		a := &Attachment{ID: id(t, l), VPC: m.VPCs[must(t, p["VpcId"])], Subnets: map[string]*Subnet{}}
+		// A VPC of another account attaches only to a Transit Gateway shared with it.
+		tgw := must(t, p["TransitGatewayId"])
+		if owner := w.templates[strings.SplitN(tgw, "/", 2)[0]]; owner != nil && owner.account != t.account {
+			if err := w.shared(owner, "<"+tgw+">", t.account); err != nil {
+				errs = append(errs, fmt.Sprintf("%s/%s: %v", t.stack.DisplayName, l, err))
+			}
+		}
 		for _, sid := range p["SubnetIds"].([]any) {
 			s := m.Subnets[must(t, sid)]
 			a.Zones = append(a.Zones, s.Zone)
