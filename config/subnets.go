@@ -38,11 +38,6 @@ func PlanSubnets(vpc netip.Prefix, m SubnetMasks, zones int) ([]SubnetGroup, err
 	return planGroups(vpc, m, zones, false)
 }
 
-// PlanSpokeSubnets is PlanSubnets with the transit group of a hub spoke after the others.
-func PlanSpokeSubnets(vpc netip.Prefix, m SubnetMasks, zones int) ([]SubnetGroup, error) {
-	return planGroups(vpc, m, zones, true)
-}
-
 // PlanEnvironment is the subnet plan of environment e, whose network validated: with the transit
 // group when its egress goes through the hub.
 func PlanEnvironment(e Environment) ([]SubnetGroup, error) {

@@ -46,9 +46,8 @@ func NewHubSpoke(scope awsconstructs.Construct, id string, props *HubSpokeProps)
 		TransitGatewayId: props.TransitGatewayID,
 		VpcId:            props.Vpc.VpcId(),
 		SubnetIds:        &subnets,
-		// The spoke resolves the endpoints' private DNS names itself; this only lets the hub answer
-		// for names of attached VPCs, should a spoke ever ask. Appliance mode belongs to the
-		// inspection VPC's attachment, not a spoke's.
+		// Appliance mode belongs to the inspection VPC's attachment, not a spoke's: the gateway keeps
+		// a flow's zone toward the firewall, and a spoke's zone on the way back is its own.
 		Options: map[string]any{"DnsSupport": "enable"},
 		Tags:    &[]*awscdk.CfnTag{{Key: jsii.String("Name"), Value: jsii.String(props.Name)}},
 	})
