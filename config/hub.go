@@ -33,7 +33,10 @@ type EgressHub struct {
 // HubSharing names who the hub is shared with.
 type HubSharing struct {
 	Accounts     []string `yaml:"accounts" pattern:"^[0-9]{12}$" doc:"Account IDs the hub is shared with; every spoke account other than the hub's must be here unless organization is set."`
-	Organization string   `yaml:"organization" pattern:"^arn:aws[a-z-]*:organizations::[0-9]{12}:organization/o-[a-z0-9]{10,32}$" doc:"ARN of an AWS Organization (arn:aws:organizations::<management account>:organization/o-...) to share with every account of; needs RAM sharing with the organization enabled. Outside an organization each account accepts a RAM invitation once."`
+	Organization string   `yaml:"organization" pattern:"^arn:aws[a-z-]*:organizations::[0-9]{12}:organization/o-[a-z0-9]{10,32}$" doc:"ARN of an AWS Organization (arn:aws:organizations::<management account>:organization/o-...) to share with every account of; needs RAM sharing with the organization enabled."`
+	// OutsideOrganization allows the share to reach accounts outside the hub's organization, which many
+	// landing zones forbid by SCP (ram:RequestedAllowsExternalPrincipals).
+	OutsideOrganization bool `yaml:"outsideOrganization" doc:"The accounts are outside the hub's AWS Organization (or there is none): the share allows external principals, and each account accepts a RAM invitation once. Default false: the accounts are in the hub's organization with RAM sharing enabled, and get the share without invitations."`
 }
 
 // HubRule is one allow-list of the hub's firewall.
@@ -178,6 +181,9 @@ func checkEgressHub(c *Config, ps *Problems) {
 	}
 
 	shared := map[string]bool{}
+	if h.SharedWith.OutsideOrganization && h.SharedWith.Organization != "" {
+		ps.add(p+".sharedWith.outsideOrganization", "is true, but the hub is shared with an organization; an organization's accounts are inside it")
+	}
 	for j, a := range h.SharedWith.Accounts {
 		ap := index(p+".sharedWith.accounts", j)
 		switch {

@@ -62,15 +62,14 @@ func NewEgressHubStage(scope awsconstructs.Construct, id string, cfg *config.Con
 		firewalls[az] = cfg.HubFirewallName(az)
 	}
 	hub := ebc.NewEgressHub(stack, "EgressHub", &ebc.EgressHubProps{
-		Name:                  cfg.HubPrefix(),
-		Cidr:                  h.VpcCidr,
-		AvailabilityZones:     h.AvailabilityZones,
-		SpokeCidrs:            cfg.HomeNet(),
-		AmazonSideAsn:         h.AmazonSideAsn,
-		AutoAcceptAttachments: h.AutoAcceptAttachments,
-		SharePrincipals:       principals,
-		// Accounts outside an organization get an invitation; inside one, the share stays in it.
-		AllowExternalPrincipals:       h.SharedWith.Organization == "",
+		Name:                          cfg.HubPrefix(),
+		Cidr:                          h.VpcCidr,
+		AvailabilityZones:             h.AvailabilityZones,
+		SpokeCidrs:                    cfg.HomeNet(),
+		AmazonSideAsn:                 h.AmazonSideAsn,
+		AutoAcceptAttachments:         h.AutoAcceptAttachments,
+		SharePrincipals:               principals,
+		AllowExternalPrincipals:       h.SharedWith.OutsideOrganization,
 		TransitGatewayParameter:       cfg.HubParameterName(config.HubTransitGatewayParameter),
 		SpokesRouteTableParameter:     cfg.HubParameterName(config.HubSpokesTableParameter),
 		InspectionRouteTableParameter: cfg.HubParameterName(config.HubInspectionTableParameter),
