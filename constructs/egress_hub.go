@@ -1,7 +1,6 @@
 package constructs
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -214,9 +213,4 @@ func NewEgressHub(scope awsconstructs.Construct, id string, props *EgressHubProp
 	}
 	suppressDefaultSecurityGroupProvider(stack)
 	return h
-}
-
-// ParameterArn is the ARN of a parameter the hub publishes, by name, in the hub's account and region.
-func ParameterArn(partition, region, account, name string) string {
-	return fmt.Sprintf("arn:%s:ssm:%s:%s:parameter/%s", partition, region, account, strings.TrimPrefix(name, "/"))
 }

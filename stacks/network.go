@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
@@ -146,8 +147,9 @@ func newHubSpoke(stack awscdk.Stack, cfg *config.Config, e config.Environment, n
 	if e.Account == h.Account {
 		param = awsssm.StringParameter_FromStringParameterName(stack, jsii.String("HubTransitGatewayId"), jsii.String(name))
 	} else {
-		arn := ebc.ParameterArn(*stack.Partition(), h.Region, h.Account, name)
-		param = awsssm.StringParameter_FromStringParameterArn(stack, jsii.String("HubTransitGatewayId"), jsii.String(arn))
+		arn := stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ssm"), Account: jsii.String(h.Account), Region: jsii.String(h.Region),
+			Resource: jsii.String("parameter"), ResourceName: jsii.String(strings.TrimPrefix(name, "/"))})
+		param = awsssm.StringParameter_FromStringParameterArn(stack, jsii.String("HubTransitGatewayId"), arn)
 	}
 	var routed []awsec2.ISubnet
 	for _, g := range e.Egress.EffectiveRoutedGroups() {

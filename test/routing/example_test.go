@@ -135,10 +135,8 @@ func violations(t *testing.T, cfg *config.Config, m *Model) (out []string, walke
 	}
 	crossZone := func(p Path) string {
 		for _, h := range p.Hops {
-			if (h.Kind == "firewall" || h.Kind == "nat") && h.FromZone != "" && h.Zone != h.FromZone {
-				if vpc := m.Subnets[firstSubnet(p, h)]; vpc == nil || zonesWithFirewall[vpc.VPC.ID+"/"+h.FromZone] {
-					return h.String() + " from " + h.FromZone
-				}
+			if (h.Kind == "firewall" || h.Kind == "nat") && h.Zone != h.FromZone && zonesWithFirewall[h.FromVPC+"/"+h.FromZone] {
+				return h.String() + " from " + h.FromZone
 			}
 		}
 		return ""
@@ -191,20 +189,6 @@ func violations(t *testing.T, cfg *config.Config, m *Model) (out []string, walke
 		}
 	}
 	return out, walked
-}
-
-// firstSubnet is the subnet the hop before h left from, for naming its VPC.
-func firstSubnet(p Path, h Hop) string {
-	for i, x := range p.Hops {
-		if x == h && i > 0 {
-			for j := i - 1; j >= 0; j-- {
-				if p.Hops[j].Kind == "subnet" {
-					return p.Hops[j].ID
-				}
-			}
-		}
-	}
-	return ""
 }
 
 func TestExampleRouting(t *testing.T) {

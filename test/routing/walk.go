@@ -12,6 +12,7 @@ type Hop struct {
 	ID       string // the resource (for tgw: the attachment the gateway sent it to)
 	Zone     string // where it happened
 	FromZone string // the zone of the subnet whose route led here
+	FromVPC  string // and its VPC
 }
 
 func (h Hop) String() string {
@@ -75,7 +76,7 @@ func (m *Model) Walk(from *Subnet, dst netip.Addr, f *Flow) Path {
 		case "local":
 			for _, s := range cur.VPC.Subnets {
 				if s.CIDR.Contains(dst) {
-					p.Hops = append(p.Hops, Hop{Kind: "subnet", ID: s.ID, Zone: s.Zone, FromZone: cur.Zone})
+					p.Hops = append(p.Hops, Hop{Kind: "subnet", ID: s.ID, Zone: s.Zone, FromZone: cur.Zone, FromVPC: cur.VPC.ID})
 					p.Outcome = "arrived"
 					return p
 				}
@@ -83,12 +84,12 @@ func (m *Model) Walk(from *Subnet, dst netip.Addr, f *Flow) Path {
 			p.Outcome = "dropped: no subnet holds " + dst.String()
 			return p
 		case "igw":
-			p.Hops = append(p.Hops, Hop{Kind: "igw", FromZone: cur.Zone})
+			p.Hops = append(p.Hops, Hop{Kind: "igw", FromZone: cur.Zone, FromVPC: cur.VPC.ID})
 			p.Outcome = "internet"
 			return p
 		case "nat":
 			s := m.Subnets[m.NATs[r.Target]]
-			p.Hops = append(p.Hops, Hop{Kind: "nat", ID: r.Target, Zone: s.Zone, FromZone: cur.Zone})
+			p.Hops = append(p.Hops, Hop{Kind: "nat", ID: r.Target, Zone: s.Zone, FromZone: cur.Zone, FromVPC: cur.VPC.ID})
 			if p.NAT == "" {
 				p.NAT = r.Target
 			}
@@ -99,7 +100,7 @@ func (m *Model) Walk(from *Subnet, dst netip.Addr, f *Flow) Path {
 				p.Outcome = "dropped: endpoint " + r.Target + " is no firewall's"
 				return p
 			}
-			p.Hops = append(p.Hops, Hop{Kind: "firewall", ID: r.Target, Zone: s.Zone, FromZone: cur.Zone})
+			p.Hops = append(p.Hops, Hop{Kind: "firewall", ID: r.Target, Zone: s.Zone, FromZone: cur.Zone, FromVPC: cur.VPC.ID})
 			cur = s
 		case "tgw":
 			next, why := m.transit(cur, dst, f)
@@ -107,7 +108,7 @@ func (m *Model) Walk(from *Subnet, dst netip.Addr, f *Flow) Path {
 				p.Outcome = "dropped: " + why
 				return p
 			}
-			p.Hops = append(p.Hops, Hop{Kind: "tgw", ID: why, Zone: next.Zone, FromZone: cur.Zone})
+			p.Hops = append(p.Hops, Hop{Kind: "tgw", ID: why, Zone: next.Zone, FromZone: cur.Zone, FromVPC: cur.VPC.ID})
 			cur = next
 		}
 	}
