@@ -75,8 +75,9 @@ func selected(id string, patterns []string) bool {
 
 // BuildSelected adds the stages of cfg that patterns select (see ParseStageSelection; none selects
 // every stage) to app: a stage per environment, then a stage per governed account (none when
-// governance is disabled, and none for governance.excludedAccounts), then the egress hub's (config.HubStageName). Unselected stages are not
-// constructed at all, so synthesizing one environment costs only that environment's stacks and checks.
+// governance is disabled, and none for governance.excludedAccounts), then the egress hub's
+// (config.HubStageName). Unselected stages are not constructed at all, so synthesizing one
+// environment costs only that environment's stacks and checks.
 func BuildSelected(app awscdk.App, cfg *config.Config, patterns []string) ([]*EnvironmentStage, []*AccountStage) {
 	var envs []*EnvironmentStage
 	for _, env := range cfg.Environments {
