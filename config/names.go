@@ -250,6 +250,19 @@ func (c *Config) HubRoutesStackName(e Environment) string { return c.EnvStackNam
 // StackHubRoutes is the environment stack name part of a spoke's hub routes.
 const StackHubRoutes = "hub-routes"
 
+// StackCatalog is the environment stack name part of the self-service catalog.
+const StackCatalog = "catalog"
+
+// CatalogParameterName is an SSM parameter through which the catalog stack gives its products'
+// templates a value of the environment (kind), read with a dynamic reference at launch.
+func (c *Config) CatalogParameterName(e Environment, kind string) string {
+	return "/" + c.Project + "/" + e.Name + "/catalog/" + kind
+}
+
+// CatalogAccessLogsParameter holds the name of the bucket that receives the product buckets'
+// server access logs.
+const CatalogAccessLogsParameter = "access-log-bucket"
+
 // HubParameterName is the SSM parameter through which the hub publishes one of its IDs (kind):
 // spokes read the Transit Gateway's ID from it, shared through RAM, instead of a copied ID.
 func (c *Config) HubParameterName(kind string) string {
@@ -448,6 +461,10 @@ func checkNames(c *Config, ps *Problems) {
 			for _, z := range e.AvailabilityZones {
 				envName(firewallRule, func(c *Config, e Environment) string { return c.EgressFirewallName(e, z) })
 			}
+		}
+		if e.Catalog.Enabled {
+			envName(stackRule, func(c *Config, e Environment) string { return c.EnvStackName(e, StackCatalog) })
+			envName(ssmParameterRule, func(c *Config, e Environment) string { return c.CatalogParameterName(e, CatalogAccessLogsParameter) })
 		}
 		if e.Workspace.Enabled {
 			parts := []string{WorkspaceFleet, WorkspaceStack}

@@ -29,6 +29,7 @@ type Environment struct {
 	Access            *Access           `yaml:"access" doc:"The remote-access tier: brokers, gateways and workstation pools. Omit it for an environment without one."`
 	Egress            Egress            `yaml:"egress" doc:"Outbound allow-lists enforced by AWS Network Firewall."`
 	Workspace         Workspace         `yaml:"workspace" doc:"AppStream 2.0 confidential workspace."`
+	Catalog           Catalog           `yaml:"catalog" doc:"Self-service: an AWS Service Catalog portfolio of approved products (see config/catalog.go)."`
 }
 
 // Network describes an environment's VPC.

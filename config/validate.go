@@ -60,6 +60,7 @@ func validate(c *Config, set present) Problems {
 		}
 		checkEgress(e, plan, vpc, p+".egress", &ps)
 		checkWorkspace(e, p+".workspace", &ps)
+		checkCatalog(c, e, p+".catalog", &ps)
 	}
 	checkEgressHub(c, &ps)
 	checkGovernance(c, &ps)

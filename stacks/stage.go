@@ -22,6 +22,8 @@ type EnvironmentStage struct {
 	Workspace *WorkspaceStack
 	// HubRoutes joins the network to the egress hub, in the hub's account; nil unless egress mode hub.
 	HubRoutes *HubRoutesStack
+	// Catalog is the self-service portfolio, nil unless enabled.
+	Catalog *CatalogStack
 }
 
 // EnvironmentStageProps configures an EnvironmentStage.
@@ -86,6 +88,14 @@ func NewEnvironmentStage(scope awsconstructs.Construct, id string, props *Enviro
 			Config:      cfg,
 			Environment: env,
 			Network:     s.Network,
+		})
+	}
+
+	if env.Catalog.Enabled {
+		s.Catalog = NewCatalogStack(stage, "Catalog", &CatalogStackProps{
+			StackProps:  stackProps(config.StackCatalog, "self-service: Service Catalog portfolio, products and launch roles"),
+			Config:      cfg,
+			Environment: env,
 		})
 	}
 

@@ -4,6 +4,7 @@ package assembly
 
 import (
 	"cmp"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 )
 
 // Stack is a stack artifact of a cloud assembly, read from its manifest.
@@ -117,6 +119,13 @@ func ReadFindings(dir string) ([]Finding, error) {
 	for _, s := range stacks {
 		all = append(all, s.Findings...)
 	}
+	// A Service Catalog product stack is no stack artifact, so its cdk-nag findings reach only the
+	// packs' reports: read those for any the manifests do not hold.
+	reported, err := reportedFindings(dir, all)
+	if err != nil {
+		return nil, err
+	}
+	all = append(all, reported...)
 	var report struct {
 		PluginReports []struct {
 			PluginName string `json:"pluginName"`
@@ -147,6 +156,40 @@ func ReadFindings(dir string) ([]Finding, error) {
 		}
 	}
 	return all, nil
+}
+
+// reportedFindings are the Non-Compliant rows of the cdk-nag reports in dir that known does not
+// already hold (same construct path and rule).
+func reportedFindings(dir string, known []Finding) ([]Finding, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*-NagReport.csv"))
+	if err != nil {
+		return nil, err
+	}
+	have := func(path, rule string) bool {
+		return slices.ContainsFunc(known, func(f Finding) bool {
+			return strings.TrimPrefix(f.Path, "/") == path && strings.HasPrefix(f.Data, rule)
+		})
+	}
+	var out []Finding
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := csv.NewReader(f).ReadAll()
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", name, err)
+		}
+		for _, r := range rows {
+			// Rule ID, Resource ID, Compliance, Exception Reason, Rule Level, Rule Info
+			if len(r) < 6 || r[2] != "Non-Compliant" || have(r[1], r[0]) {
+				continue
+			}
+			out = append(out, Finding{Level: "aws:cdk:error", Path: "/" + r[1], Data: r[0] + ": " + r[5]})
+		}
+	}
+	return out, nil
 }
 
 // assetHash matches asset hashes (SHA-256 hex), the values of a template that change without a

@@ -1,5 +1,5 @@
-// Command cfnlint runs AWS's CloudFormation linter, cfn-lint, over every stack template of the cloud
-// assemblies named on its command line, each template checked for the region it deploys to (a
+// Command cfnlint runs AWS's CloudFormation linter, cfn-lint, over every stack template (and Service
+// Catalog product template) of the cloud assemblies named on its command line, each template checked for the region it deploys to (a
 // resource type or property one region lacks is an error there only). cfn-lint reads its ignored
 // checks, each with its reason, from the repository's .cfnlintrc. It exits 1 on any error or warning.
 //
@@ -11,6 +11,7 @@ import (
 	"maps"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -44,6 +45,14 @@ func run(dirs []string) int {
 			}
 			byRegion[region] = append(byRegion[region], s.TemplateFile)
 			count++
+			// Service Catalog product templates are file assets beside their stack's template.
+			products, _ := filepath.Glob(filepath.Join(filepath.Dir(s.TemplateFile), "*.product.template.json"))
+			for _, f := range products {
+				if !slices.Contains(byRegion[region], f) {
+					byRegion[region] = append(byRegion[region], f)
+					count++
+				}
+			}
 		}
 	}
 	if count == 0 {
