@@ -70,8 +70,10 @@ const SessionTagPrefix = "editbay:session"
 // Brokers and the pool scaler manage workstations through GrantManage.
 type Workstations struct {
 	awsconstructs.Construct
-	SecurityGroup   awsec2.SecurityGroup
-	Role            awsiam.Role
+	SecurityGroup awsec2.SecurityGroup
+	Role          awsiam.Role
+	// InstanceProfile carries Role; every pool's launch template (and a catalog workstation) uses it.
+	InstanceProfile awsiam.InstanceProfile
 	Key             awskms.Key
 	LaunchTemplates map[string]awsec2.LaunchTemplate // by pool name
 	subnets         *awsec2.SelectedSubnets
@@ -129,6 +131,7 @@ func NewWorkstations(scope awsconstructs.Construct, id string, props *Workstatio
 
 	// One profile for every pool, so brokers pass one role.
 	profile := awsiam.NewInstanceProfile(c, jsii.String("InstanceProfile"), &awsiam.InstanceProfileProps{Role: w.Role})
+	w.InstanceProfile = profile
 	for _, pool := range props.Pools {
 		name := props.LaunchTemplateNames[pool.Name]
 		if name == "" {

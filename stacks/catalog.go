@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -26,6 +27,10 @@ type CatalogStackProps struct {
 	// Environment is the one of Config.Environments whose catalog this is; its catalog is enabled.
 	// Required.
 	Environment config.Environment
+	// Network and Access are the environment's stacks whose design the workstation product uses;
+	// Access is nil without an access tier (and then the catalog offers no workstation).
+	Network *NetworkStack
+	Access  *AccessStack
 }
 
 // CatalogStack is an environment's self-service portfolio: the products, each with its launch role,
@@ -33,7 +38,8 @@ type CatalogStackProps struct {
 type CatalogStack struct {
 	awscdk.Stack
 	Portfolio awsservicecatalog.Portfolio
-	// ProjectBucket is nil unless the catalog offers it.
+	// Workstation and ProjectBucket are nil unless the catalog offers them.
+	Workstation   *ebc.WorkstationProduct
 	ProjectBucket *ebc.ProjectBucketProduct
 	// AccessLogs receives the product buckets' server access logs.
 	AccessLogs awss3.Bucket
@@ -70,7 +76,12 @@ func NewCatalogStack(scope awsconstructs.Construct, id string, props *CatalogSta
 	}
 	// govern puts a product under the portfolio's rules: its launch role, cost tags users cannot
 	// change, and notifications.
-	govern := func(product awsservicecatalog.IProduct, launchRole awsiam.IRole) {
+	govern := func(product awsservicecatalog.IProduct, template awsservicecatalog.ProductStack, launchRole awsiam.IRole) {
+		// The stage tags every resource with its cost tags; in a product those would override the
+		// values users choose from the TagOptions (a resource's own tags win over its stack's).
+		for k := range options {
+			awscdk.Tags_Of(template).Remove(jsii.String(k), &awscdk.TagProps{Priority: jsii.Number(200)})
+		}
 		s.Portfolio.AddProduct(product)
 		s.Portfolio.SetLaunchRole(product, launchRole, nil)
 		s.Portfolio.ConstrainTagUpdates(product, &awsservicecatalog.TagUpdateConstraintOptions{Allow: jsii.Bool(false)})
@@ -79,7 +90,44 @@ func NewCatalogStack(scope awsconstructs.Construct, id string, props *CatalogSta
 		}
 	}
 
-	if slices.Contains(cat.Products, config.ProductProjectBucket) {
+	if slices.Contains(cfg.CatalogProducts(e), config.ProductWorkstation) {
+		w := cat.Workstation
+		var images []string
+		for _, p := range cfg.CatalogWorkstationPools(e) {
+			if !slices.Contains(images, p.Image.SsmParameter) {
+				images = append(images, p.Image.SsmParameter)
+			}
+		}
+		types := cfg.CatalogInstanceTypes(e)
+		s.Workstation = ebc.NewWorkstationProduct(s.Stack, "Workstation", &ebc.WorkstationProductProps{
+			Workstations:      props.Access.Workstations,
+			Subnets:           props.Network.Network.Subnets(ebc.SubnetGroupPrivate),
+			ParameterPrefix:   cfg.CatalogParameterName(e, "workstation"),
+			Owner:             cat.ProviderName,
+			Version:           w.Version,
+			PreviousVersions:  w.PreviousVersions,
+			SnapshotDirectory: cat.VersionsDirectory,
+			Images:            images,
+			InstanceTypes:     types,
+			MinVolumeGiB:      w.MinVolumeGiB,
+			MaxVolumeGiB:      w.MaxVolumeGiB,
+			VolumeGiB:         w.VolumeGiB,
+			RootDeviceName:    cfg.CatalogRootDevice(e),
+			IdleMinutes:       int(cfg.CatalogStopAfterIdle(e).Minutes()),
+			IdleCpuPercent:    w.IdleCpuPercent,
+		})
+		govern(s.Workstation.Product, s.Workstation.Template, s.Workstation.LaunchRole)
+		s.Portfolio.ConstrainCloudFormationParameters(s.Workstation.Product, &awsservicecatalog.CloudFormationRuleConstraintOptions{
+			Rule: &awsservicecatalog.TemplateRule{
+				RuleName: jsii.String("ApprovedInstanceTypes"),
+				Assertions: &[]*awsservicecatalog.TemplateRuleAssertion{{
+					Assert:      awscdk.Fn_ConditionContains(jsii.Strings(types...), awscdk.Fn_Ref(jsii.String(ebc.InstanceTypeParameter))),
+					Description: jsii.String("Workstations use one of the approved instance types: " + strings.Join(types, ", ")),
+				}},
+			},
+		})
+	}
+	if slices.Contains(cfg.CatalogProducts(e), config.ProductProjectBucket) {
 		b := cat.ProjectBucket
 		prefix := cfg.EnvPrefix(e)
 		s.AccessLogs = ebc.NewAccessLogBucket(s.Stack, "AccessLogs", &ebc.AccessLogBucketProps{ExpireAfterDays: b.AccessLogRetentionDays})
@@ -109,7 +157,7 @@ func NewCatalogStack(scope awsconstructs.Construct, id string, props *CatalogSta
 			NoncurrentVersionDays: b.NoncurrentVersionDays,
 			AccessLogsParameter:   parameter,
 		})
-		govern(s.ProjectBucket.Product, s.ProjectBucket.LaunchRole)
+		govern(s.ProjectBucket.Product, s.ProjectBucket.Template, s.ProjectBucket.LaunchRole)
 		// The template allows only these values too; the rule holds them even where a launch overrides
 		// the template's parameter definitions.
 		var choices []string

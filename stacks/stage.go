@@ -96,6 +96,8 @@ func NewEnvironmentStage(scope awsconstructs.Construct, id string, props *Enviro
 			StackProps:  stackProps(config.StackCatalog, "self-service: Service Catalog portfolio, products and launch roles"),
 			Config:      cfg,
 			Environment: env,
+			Network:     s.Network,
+			Access:      s.Access,
 		})
 	}
 
