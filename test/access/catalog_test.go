@@ -60,3 +60,43 @@ func TestCatalogLaunchRoles(t *testing.T) {
 		{req("iam:PassRole", roles, nil), ImplicitlyDenied},
 	})
 }
+
+// The personal workstation product's launch role may launch instances only with the product's tag,
+// in the environment's private subnets, with the workstation security group, and pass only the
+// workstation role; it may stop and terminate only its product's instances.
+func TestWorkstationLaunchRole(t *testing.T) {
+	w := world(t)
+	role := w.Role("prod/Catalog/Workstation/LaunchRole")
+	const acct, region = "111122223333", "ap-northeast-1"
+	ec2 := func(resource string, tags map[string]string) Target {
+		return Target{Name: resource, ARN: "arn:aws:ec2:" + region + ":" + acct + ":" + resource, Account: acct, Region: region, Tags: tags}
+	}
+	product := map[string]string{"editbay:catalog-product": "workstation"}
+	tagged := map[string]any{"aws:RequestTag/editbay:catalog-product": "workstation", "aws:TagKeys": []string{"editbay:catalog-product"}}
+	req := func(action string, target Target, ctx map[string]any) Request {
+		return Request{Principal: role, Action: action, Resource: target, Context: ctx}
+	}
+	workstationRole := w.RoleTarget("prod/Access/Workstations/Role")
+	brokerRole := w.RoleTarget("prod/Access/Brokers/Brokers/Role")
+	passToEC2 := map[string]any{"iam:PassedToService": "ec2.amazonaws.com"}
+	check(t, w, []row{
+		{req("ec2:RunInstances", ec2("instance/*", nil), tagged), Allowed},
+		{req("ec2:RunInstances", ec2("instance/*", nil), nil), ImplicitlyDenied},
+		{req("ec2:RunInstances", ec2("volume/*", nil), tagged), Allowed},
+		{req("ec2:RunInstances", w.SecurityGroup("prod/Access/Workstations/SecurityGroup"), nil), Allowed},
+		{req("ec2:RunInstances", w.SecurityGroup("prod/Access/Brokers/Brokers/SecurityGroup"), nil), ImplicitlyDenied},
+		{req("ec2:RunInstances", w.Subnet("prod/Network/Network/Vpc/privateSubnet1"), nil), Allowed},
+		{req("ec2:RunInstances", w.Subnet("prod/Network/Network/Vpc/publicSubnet1"), nil), ImplicitlyDenied},
+		{req("ec2:RunInstances", ec2("launch-template/lt-0123456789abcdef0", product), nil), Allowed},
+		{req("ec2:RunInstances", ec2("launch-template/lt-0123456789abcdef0", nil), nil), ImplicitlyDenied},
+		{req("iam:PassRole", workstationRole, passToEC2), Allowed},
+		{req("iam:PassRole", brokerRole, passToEC2), ImplicitlyDenied},
+		{req("ec2:StopInstances", ec2("instance/i-0123456789abcdef0", product), nil), Allowed},
+		{req("ec2:TerminateInstances", ec2("instance/i-0123456789abcdef0", product), nil), Allowed},
+		{req("ec2:TerminateInstances", ec2("instance/i-0123456789abcdef0", map[string]string{"editbay:pool": "editors"}), nil), ImplicitlyDenied},
+		{req("kms:CreateGrant", w.Key("prod/Access/Workstations/VolumeKey"), map[string]any{"kms:ViaService": "ec2." + region + ".amazonaws.com", "kms:GrantIsForAWSResource": "true"}), Allowed},
+		{req("kms:Decrypt", w.Key("prod/Access/Workstations/VolumeKey"), nil), ImplicitlyDenied},
+		{req("s3:CreateBucket", Target{Name: "a bucket", ARN: "arn:aws:s3:::editbay-prod-alpha-" + acct, Account: acct, Region: region}, nil), ImplicitlyDenied},
+		{req("iam:CreateRole", Target{Name: "a role", ARN: "arn:aws:iam::" + acct + ":role/anything", Account: acct}, nil), ImplicitlyDenied},
+	})
+}

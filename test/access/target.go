@@ -224,3 +224,27 @@ func (w *World) attachPolicy(t Target, account, policyType, prop, value string) 
 	t.Policy, t.PolicyName = doc, found.String()
 	return t
 }
+
+// RoleTarget is an IAM role as the target of iam:PassRole (no resource policy applies).
+func (w *World) RoleTarget(fragments ...string) Target {
+	t, _ := w.target("role", []string{"AWS::IAM::Role"}, fragments, getAtt("Arn"))
+	return t
+}
+
+// SecurityGroup is an EC2 security group, as ec2:RunInstances authorizes it.
+func (w *World) SecurityGroup(fragments ...string) Target {
+	t, _ := w.target("security group", []string{"AWS::EC2::SecurityGroup"}, fragments, func(r *Resource) (string, error) {
+		id, err := r.getAtt("GroupId")
+		return r.arn("ec2", "security-group/"+id), err
+	})
+	return t
+}
+
+// Subnet is a subnet, as ec2:RunInstances authorizes it.
+func (w *World) Subnet(fragments ...string) Target {
+	t, _ := w.target("subnet", []string{"AWS::EC2::Subnet"}, fragments, func(r *Resource) (string, error) {
+		id, err := r.ref()
+		return r.arn("ec2", "subnet/"+id), err
+	})
+	return t
+}
