@@ -134,8 +134,8 @@ e2e-bench:
 
 ## snapshot: rewrite the golden templates and the config schema on purpose; review `git diff` after
 snapshot:
-	UPDATE_SNAPSHOTS=1 go test -count=1 ./config ./config/suricata ./test ./test/routing -run 'TestSchemaInSync|TestGoldenTemplates|TestGeneratedRulesGolden|TestHubRulesGolden|TestExampleGoldens'
-	git status --short -- test/golden test/routing/golden config/editbay.schema.json config/suricata/testdata
+	UPDATE_SNAPSHOTS=1 go test -count=1 ./config ./config/suricata ./test ./test/routing ./test/catalog -run 'TestSchemaInSync|TestGoldenTemplates|TestGeneratedRulesGolden|TestHubRulesGolden|TestExampleGoldens|TestGoldens'
+	git status --short -- test/golden test/routing/golden test/catalog/golden config/editbay.schema.json config/suricata/testdata product-stack-snapshots
 
 ## diff: CDK's own diff of each synthesized stack against its golden (or DIFF_BASE's golden)
 diff: synth

@@ -169,7 +169,7 @@ func NewCatalogStack(scope awsconstructs.Construct, id string, props *CatalogSta
 				RuleName: jsii.String("NoncurrentVersionDaysAllowed"),
 				Assertions: &[]*awsservicecatalog.TemplateRuleAssertion{{
 					Assert:      awscdk.Fn_ConditionContains(jsii.Strings(choices...), awscdk.Fn_Ref(jsii.String(ebc.NoncurrentVersionDaysParameter))),
-					Description: jsii.String("Old object versions are kept for one of the approved periods: " + fmt.Sprint(b.NoncurrentVersionDays) + " days"),
+					Description: jsii.String("Old object versions are kept for one of the approved periods, in days: " + strings.Join(choices, ", ")),
 				}},
 			},
 		})
