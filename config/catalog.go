@@ -204,13 +204,15 @@ func checkCatalog(c *Config, e Environment, p string, ps *Problems) {
 		ps.add(p+".audience.groups", "%v are governance's IAM groups, which the account of %s does not get (governance is off or excludes it); name roles instead", cat.Audience.Groups, e.Name)
 	}
 	for j, r := range cat.Audience.Roles {
-		if acct := strings.Split(r, ":")[4]; e.Account != "" && acct != e.Account {
+		// A malformed ARN is reported by its pattern; only a well-formed one names an account.
+		if parts := strings.Split(r, ":"); len(parts) == 6 && e.Account != "" && parts[4] != e.Account {
+			acct := parts[4]
 			ps.add(index(p+".audience.roles", j), "%q is in account %s, not the environment's %s; a portfolio is shared with principals of its own account", r, acct, e.Account)
 		}
 	}
 	if arn := cat.NotificationTopicArn; arn != "" {
 		parts := strings.Split(arn, ":")
-		if parts[3] != e.Region || (e.Account != "" && parts[4] != e.Account) {
+		if len(parts) == 6 && (parts[3] != e.Region || (e.Account != "" && parts[4] != e.Account)) {
 			ps.add(p+".notificationTopicArn", "%q is not in the environment's account and region (%s, %s)", arn, orUnset(e.Account), e.Region)
 		}
 	}
