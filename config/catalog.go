@@ -88,9 +88,10 @@ func (c *Catalog) fillDefaults(given func(string) bool) {
 }
 
 // CatalogProducts are the products e's catalog offers: as configured, or by default the project
-// bucket and, with an access tier, the workstation.
+// bucket and, with an access tier whose pools have an image to offer (or with workstation.pools set),
+// the workstation.
 func (c *Config) CatalogProducts(e Environment) []string {
-	if e.Catalog.defaultProducts && e.Access != nil {
+	if e.Catalog.defaultProducts && e.Access != nil && (len(e.Catalog.Workstation.Pools) > 0 || len(c.CatalogWorkstationPools(e)) > 0) {
 		return []string{ProductWorkstation, ProductProjectBucket}
 	}
 	return e.Catalog.Products
