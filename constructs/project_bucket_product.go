@@ -76,24 +76,43 @@ func NewProjectBucketProduct(scope awsconstructs.Construct, id string, props *Pr
 	})
 	projectBucketTemplate(b.Template, p)
 
-	history := awsservicecatalog.NewProductStackHistory(b.Construct, jsii.String("History"), &awsservicecatalog.ProductStackHistoryProps{
-		ProductStack:         b.Template,
-		CurrentVersionName:   jsii.String(p.Version),
-		CurrentVersionLocked: jsii.Bool(true),
-		Directory:            jsii.String(p.SnapshotDirectory),
-	})
-	versions := []*awsservicecatalog.CloudFormationProductVersion{history.CurrentVersion()}
-	for _, v := range p.PreviousVersions {
-		versions = append(versions, history.VersionFromSnapshot(jsii.String(v)))
-	}
-	b.Product = awsservicecatalog.NewCloudFormationProduct(b.Construct, jsii.String("Product"), &awsservicecatalog.CloudFormationProductProps{
-		ProductName:     jsii.String("Project data bucket"),
-		Owner:           jsii.String(p.Owner),
-		Description:     jsii.String("A secure S3 bucket for one project: its own KMS key, TLS only, versioned, access-logged; only the roles you name may read or write its data."),
-		ProductVersions: &versions,
+	b.Product = newVersionedProduct(b.Construct, b.Template, productInfo{
+		Name:        "Project data bucket",
+		Description: "A secure S3 bucket for one project: its own KMS key, TLS only, versioned, access-logged; only the roles you name may read or write its data.",
+		Owner:       p.Owner, Version: p.Version, PreviousVersions: p.PreviousVersions, SnapshotDirectory: p.SnapshotDirectory,
 	})
 	b.LaunchRole = projectBucketLaunchRole(b.Construct, p)
 	return b
+}
+
+// productInfo is what a product shows users, and where its versions come from.
+type productInfo struct {
+	Name, Description, Owner string
+	Version                  string
+	PreviousVersions         []string
+	SnapshotDirectory        string
+}
+
+// newVersionedProduct makes the product of a product stack (children "History" and "Product" of
+// scope): its current version, locked to its snapshot so a changed template needs a new version
+// name, and its earlier versions from their snapshots.
+func newVersionedProduct(scope awsconstructs.Construct, template awsservicecatalog.ProductStack, info productInfo) awsservicecatalog.CloudFormationProduct {
+	history := awsservicecatalog.NewProductStackHistory(scope, jsii.String("History"), &awsservicecatalog.ProductStackHistoryProps{
+		ProductStack:         template,
+		CurrentVersionName:   jsii.String(info.Version),
+		CurrentVersionLocked: jsii.Bool(true),
+		Directory:            jsii.String(info.SnapshotDirectory),
+	})
+	versions := []*awsservicecatalog.CloudFormationProductVersion{history.CurrentVersion()}
+	for _, v := range info.PreviousVersions {
+		versions = append(versions, history.VersionFromSnapshot(jsii.String(v)))
+	}
+	return awsservicecatalog.NewCloudFormationProduct(scope, jsii.String("Product"), &awsservicecatalog.CloudFormationProductProps{
+		ProductName:     jsii.String(info.Name),
+		Owner:           jsii.String(info.Owner),
+		Description:     jsii.String(info.Description),
+		ProductVersions: &versions,
+	})
 }
 
 // projectBucketTemplate fills the product stack: the users' parameters, the key, the bucket and its

@@ -112,21 +112,10 @@ func NewWorkstationProduct(scope awsconstructs.Construct, id string, props *Work
 		Description: jsii.String("editbay personal workstation"),
 	})
 	workstationTemplate(w.Template, p, names, zones)
-	history := awsservicecatalog.NewProductStackHistory(w.Construct, jsii.String("History"), &awsservicecatalog.ProductStackHistoryProps{
-		ProductStack:         w.Template,
-		CurrentVersionName:   jsii.String(p.Version),
-		CurrentVersionLocked: jsii.Bool(true),
-		Directory:            jsii.String(p.SnapshotDirectory),
-	})
-	versions := []*awsservicecatalog.CloudFormationProductVersion{history.CurrentVersion()}
-	for _, v := range p.PreviousVersions {
-		versions = append(versions, history.VersionFromSnapshot(jsii.String(v)))
-	}
-	w.Product = awsservicecatalog.NewCloudFormationProduct(w.Construct, jsii.String("Product"), &awsservicecatalog.CloudFormationProductProps{
-		ProductName:     jsii.String("Personal workstation"),
-		Owner:           jsii.String(p.Owner),
-		Description:     jsii.String("Your own persistent GPU workstation in the studio's network, reached through the gateways; it stops itself when idle."),
-		ProductVersions: &versions,
+	w.Product = newVersionedProduct(w.Construct, w.Template, productInfo{
+		Name:        "Personal workstation",
+		Description: "Your own persistent GPU workstation in the studio's network, reached through the gateways; it stops itself when idle.",
+		Owner:       p.Owner, Version: p.Version, PreviousVersions: p.PreviousVersions, SnapshotDirectory: p.SnapshotDirectory,
 	})
 	w.LaunchRole = workstationLaunchRole(w.Construct, p, names)
 	return w

@@ -90,6 +90,21 @@ func NewCatalogStack(scope awsconstructs.Construct, id string, props *CatalogSta
 		}
 	}
 
+	// allowOnly adds a rule constraint: the parameter takes one of values. The template allows only
+	// these values too; the rule holds them even where a launch overrides the template's parameter
+	// definitions.
+	allowOnly := func(product awsservicecatalog.IProduct, rule, parameter string, values []string, why string) {
+		s.Portfolio.ConstrainCloudFormationParameters(product, &awsservicecatalog.CloudFormationRuleConstraintOptions{
+			Rule: &awsservicecatalog.TemplateRule{
+				RuleName: jsii.String(rule),
+				Assertions: &[]*awsservicecatalog.TemplateRuleAssertion{{
+					Assert:      awscdk.Fn_ConditionContains(jsii.Strings(values...), awscdk.Fn_Ref(jsii.String(parameter))),
+					Description: jsii.String(why + ": " + strings.Join(values, ", ")),
+				}},
+			},
+		})
+	}
+
 	if slices.Contains(cfg.CatalogProducts(e), config.ProductWorkstation) {
 		w := cat.Workstation
 		var images []string
@@ -117,15 +132,7 @@ func NewCatalogStack(scope awsconstructs.Construct, id string, props *CatalogSta
 			IdleCpuPercent:    w.IdleCpuPercent,
 		})
 		govern(s.Workstation.Product, s.Workstation.Template, s.Workstation.LaunchRole)
-		s.Portfolio.ConstrainCloudFormationParameters(s.Workstation.Product, &awsservicecatalog.CloudFormationRuleConstraintOptions{
-			Rule: &awsservicecatalog.TemplateRule{
-				RuleName: jsii.String("ApprovedInstanceTypes"),
-				Assertions: &[]*awsservicecatalog.TemplateRuleAssertion{{
-					Assert:      awscdk.Fn_ConditionContains(jsii.Strings(types...), awscdk.Fn_Ref(jsii.String(ebc.InstanceTypeParameter))),
-					Description: jsii.String("Workstations use one of the approved instance types: " + strings.Join(types, ", ")),
-				}},
-			},
-		})
+		allowOnly(s.Workstation.Product, "ApprovedInstanceTypes", ebc.InstanceTypeParameter, types, "Workstations use one of the approved instance types")
 	}
 	if slices.Contains(cfg.CatalogProducts(e), config.ProductProjectBucket) {
 		b := cat.ProjectBucket
@@ -158,21 +165,11 @@ func NewCatalogStack(scope awsconstructs.Construct, id string, props *CatalogSta
 			AccessLogsParameter:   parameter,
 		})
 		govern(s.ProjectBucket.Product, s.ProjectBucket.Template, s.ProjectBucket.LaunchRole)
-		// The template allows only these values too; the rule holds them even where a launch overrides
-		// the template's parameter definitions.
 		var choices []string
 		for _, d := range b.NoncurrentVersionDays {
 			choices = append(choices, strconv.Itoa(d))
 		}
-		s.Portfolio.ConstrainCloudFormationParameters(s.ProjectBucket.Product, &awsservicecatalog.CloudFormationRuleConstraintOptions{
-			Rule: &awsservicecatalog.TemplateRule{
-				RuleName: jsii.String("NoncurrentVersionDaysAllowed"),
-				Assertions: &[]*awsservicecatalog.TemplateRuleAssertion{{
-					Assert:      awscdk.Fn_ConditionContains(jsii.Strings(choices...), awscdk.Fn_Ref(jsii.String(ebc.NoncurrentVersionDaysParameter))),
-					Description: jsii.String("Old object versions are kept for one of the approved periods, in days: " + strings.Join(choices, ", ")),
-				}},
-			},
-		})
+		allowOnly(s.ProjectBucket.Product, "NoncurrentVersionDaysAllowed", ebc.NoncurrentVersionDaysParameter, choices, "Old object versions are kept for one of the approved periods, in days")
 	}
 	return s
 }
