@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/editbay/editbay/config/suricata"
+	"github.com/editbay/editbay/test/goldens"
 )
 
 // hubBase is the central-egress example: a hub and three spokes in two accounts.
@@ -90,19 +91,7 @@ func TestHubRulesGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	rs = rs.WithEastWestDrop()
-	path := filepath.Join("suricata", "testdata", "central-egress-hub.rules")
-	if os.Getenv("UPDATE_SNAPSHOTS") != "" {
-		if err := os.WriteFile(path, []byte(rs.Rules), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run `make snapshot`)", err)
-	}
-	if rs.Rules != string(want) {
-		t.Errorf("rules differ from %s; run `make snapshot` if intended:\n%s", path, rs.Rules)
-	}
+	goldens.Check(t, "the hub's rules", filepath.Join("suricata", "testdata", "central-egress-hub.rules"), []byte(rs.Rules))
 	rules, err := suricata.Parse(rs.Rules)
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/editbay/editbay/test/goldens"
 )
 
 func prefixes(ss ...string) []netip.Prefix {
@@ -39,19 +41,7 @@ func TestGeneratedRulesGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join("testdata", name+".rules")
-			if os.Getenv("UPDATE_SNAPSHOTS") != "" {
-				if err := os.WriteFile(path, []byte(rs.Rules), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run `make snapshot`)", err)
-			}
-			if rs.Rules != string(want) {
-				t.Errorf("rules differ from %s; run `make snapshot` if intended:\n%s", path, rs.Rules)
-			}
+			goldens.Check(t, name, filepath.Join("testdata", name+".rules"), []byte(rs.Rules))
 			// Every generated rule parses, and the capacity is the number of rules.
 			rules, err := Parse(rs.Rules)
 			if err != nil {

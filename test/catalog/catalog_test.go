@@ -18,6 +18,7 @@ import (
 
 	"github.com/editbay/editbay/stacks/assembly"
 	"github.com/editbay/editbay/test/access"
+	"github.com/editbay/editbay/test/goldens"
 )
 
 const exampleConfig = "examples/post-production.yaml"
@@ -371,21 +372,10 @@ func TestGoldens(t *testing.T) {
 		if err := readJSON(f, &v); err != nil {
 			t.Fatal(err)
 		}
-		got, _ := json.MarshalIndent(v, "", "  ")
-		got = append(assembly.MaskAssetHashes(got), '\n')
-		path := filepath.Join("golden", name)
-		if os.Getenv("UPDATE_SNAPSHOTS") != "" {
-			os.MkdirAll("golden", 0o755)
-			if err := os.WriteFile(path, got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(path)
+		got, err := goldens.Template(v)
 		if err != nil {
-			t.Errorf("%v (run `make snapshot`)", err)
-		} else if string(want) != string(got) {
-			t.Errorf("%s differs from %s; run `make snapshot` if intended", f, path)
+			t.Fatal(err)
 		}
+		goldens.Check(t, f, filepath.Join("golden", name), got)
 	}
 }

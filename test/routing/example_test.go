@@ -15,6 +15,7 @@ import (
 	"github.com/editbay/editbay/config"
 	"github.com/editbay/editbay/stacks/assembly"
 	"github.com/editbay/editbay/test/access"
+	"github.com/editbay/editbay/test/goldens"
 )
 
 const exampleConfig = "examples/central-egress.yaml"
@@ -434,9 +435,7 @@ func TestExampleGoldens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	update := os.Getenv("UPDATE_SNAPSHOTS") != ""
 	for _, s := range stacks {
-		path := filepath.Join("golden", filepath.FromSlash(s.DisplayName)+".template.json")
 		data, err := os.ReadFile(s.TemplateFile)
 		if err != nil {
 			t.Fatal(err)
@@ -445,25 +444,10 @@ func TestExampleGoldens(t *testing.T) {
 		if err := json.Unmarshal(data, &v); err != nil {
 			t.Fatal(err)
 		}
-		got, err := json.MarshalIndent(v, "", "  ")
+		got, err := goldens.Template(v)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got = append(assembly.MaskAssetHashes(got), '\n')
-		if update {
-			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(path, got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Errorf("%s: %v (run `make snapshot`)", s.DisplayName, err)
-		} else if string(want) != string(got) {
-			t.Errorf("%s differs from %s; run `make snapshot` if the change is intended", s.DisplayName, path)
-		}
+		goldens.Check(t, s.DisplayName, filepath.Join("golden", filepath.FromSlash(s.DisplayName)+".template.json"), got)
 	}
 }
