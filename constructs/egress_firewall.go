@@ -403,20 +403,7 @@ func (f *EgressFirewall) monitor(stack awscdk.Stack, p EgressFirewallProps) {
 		DashboardName: &p.DashboardName,
 	})
 	f.Dashboard.AddWidgets(
-		awscloudwatch.NewLogQueryWidget(&awscloudwatch.LogQueryWidgetProps{
-			Title:         jsii.String("Top dropped destinations"),
-			LogGroupNames: &[]*string{f.AlertLogs.LogGroupName()},
-			QueryLines: jsii.Strings(
-				`filter event.alert.action = "blocked"`,
-				`fields coalesce(event.tls.sni, event.http.hostname, event.dest_ip) as destination`,
-				`stats count(*) as drops by destination, event.src_ip`,
-				`sort drops desc`,
-				`limit 20`,
-			),
-			View:   awscloudwatch.LogQueryVisualizationType_TABLE,
-			Width:  jsii.Number(12),
-			Height: jsii.Number(8),
-		}),
+		f.dropsTable("Top dropped destinations", 8),
 		awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
 			Title:           jsii.String("Dropped connections"),
 			Left:            &[]awscloudwatch.IMetric{drops},
@@ -432,22 +419,28 @@ func (f *EgressFirewall) monitor(stack awscdk.Stack, p EgressFirewallProps) {
 		for _, c := range src.Cidrs {
 			in = append(in, fmt.Sprintf("isIpv4InSubnet(event.src_ip, %q)", c))
 		}
-		f.Dashboard.AddWidgets(awscloudwatch.NewLogQueryWidget(&awscloudwatch.LogQueryWidgetProps{
-			Title:         jsii.String("Dropped from " + src.Name),
-			LogGroupNames: &[]*string{f.AlertLogs.LogGroupName()},
-			QueryLines: jsii.Strings(
-				`filter event.alert.action = "blocked"`,
-				"filter "+strings.Join(in, " or "),
-				`fields coalesce(event.tls.sni, event.http.hostname, event.dest_ip) as destination`,
-				`stats count(*) as drops by destination, event.src_ip`,
-				`sort drops desc`,
-				`limit 20`,
-			),
-			View:   awscloudwatch.LogQueryVisualizationType_TABLE,
-			Width:  jsii.Number(12),
-			Height: jsii.Number(6),
-		}))
+		f.Dashboard.AddWidgets(f.dropsTable("Dropped from "+src.Name, 6, "filter "+strings.Join(in, " or ")))
 	}
+}
+
+// dropsTable is a dashboard table of the top dropped destinations and their sources, of the drops
+// that also pass filters (Logs Insights filter lines).
+func (f *EgressFirewall) dropsTable(title string, height int, filters ...string) awscloudwatch.LogQueryWidget {
+	lines := append([]string{`filter event.alert.action = "blocked"`}, filters...)
+	lines = append(lines,
+		`fields coalesce(event.tls.sni, event.http.hostname, event.dest_ip) as destination`,
+		`stats count(*) as drops by destination, event.src_ip`,
+		`sort drops desc`,
+		`limit 20`,
+	)
+	return awscloudwatch.NewLogQueryWidget(&awscloudwatch.LogQueryWidgetProps{
+		Title:         jsii.String(title),
+		LogGroupNames: &[]*string{f.AlertLogs.LogGroupName()},
+		QueryLines:    jsii.Strings(lines...),
+		View:          awscloudwatch.LogQueryVisualizationType_TABLE,
+		Width:         jsii.Number(12),
+		Height:        jsii.Number(float64(height)),
+	})
 }
 
 func ipSets(vars map[string][]string) *awsnetworkfirewall.CfnRuleGroup_RuleVariablesProperty {

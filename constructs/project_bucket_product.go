@@ -261,23 +261,33 @@ func projectBucketLaunchRole(scope awsconstructs.Construct, p ProjectBucketProdu
 			Resources: &[]*string{stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ssm"), Resource: jsii.String("parameter"), ResourceName: jsii.String(strings.TrimPrefix(p.AccessLogsParameter, "/"))})},
 		}),
 	)
+	return newLaunchRole(scope, "project data bucket", "its stacks, its buckets, its keys", statements,
+		"Each wildcard is the narrowest AWS allows: CloudFormation reads back a bucket's whole configuration (s3:GetBucket*, bucket-level actions only, on the product's bucket names); KMS CreateKey, GetTemplateSummary, ValidateTemplate and the template read have no resource of their own (held by the product tag and the servicecatalog:provisioning object tag); Service Catalog names its stacks SC-<account>-pp-*; key IDs and project bucket names exist only after launch (held by the product tag and the environment's name prefix).",
+		[]any{
+			"Action::s3:GetBucket*", "Resource::*",
+			fmt.Sprintf("Resource::arn:%s:s3:::%s-*", partition, p.BucketPrefix),
+			scStacksAppliesTo,
+			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:[^:]+:kms:[^:]+:(\d{12}|<AWS::AccountId>):key\/\*$/`)},
+		})
+}
+
+// scStacksAppliesTo matches the IAM5 finding of ServiceCatalogLaunchStatements' stack wildcard.
+var scStacksAppliesTo = &cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:[^:]+:cloudformation:[^:]+:(\d{12}|<AWS::AccountId>):stack\/SC-(\d{12}|<AWS::AccountId>)-pp-\*$/`)}
+
+// newLaunchRole is a product's launch role: trusted by Service Catalog, with one managed policy of
+// statements (may says what they allow), whose wildcards cdk-nag's IAM5 accepts for reason where
+// appliesTo matches.
+func newLaunchRole(scope awsconstructs.Construct, product, may string, statements []awsiam.PolicyStatement, reason string, appliesTo []any) awsiam.Role {
 	policy := awsiam.NewManagedPolicy(scope, jsii.String("LaunchPolicy"), &awsiam.ManagedPolicyProps{
-		Description: jsii.String("What the project data bucket product's launch role may do: its stacks, its buckets, its keys"),
+		Description: jsii.String("What the " + product + " product's launch role may do: " + may),
 		Statements:  &statements,
 	})
 	cdknag.NagSuppressions_AddResourceSuppressions(policy, &[]*cdknag.NagPackSuppression{{
-		Id:     jsii.String("AwsSolutions-IAM5"),
-		Reason: jsii.String("Each wildcard is the narrowest AWS allows: CloudFormation reads back a bucket's whole configuration (s3:GetBucket*, bucket-level actions only, on the product's bucket names); KMS CreateKey, GetTemplateSummary, ValidateTemplate and the template read have no resource of their own (held by the product tag and the servicecatalog:provisioning object tag); Service Catalog names its stacks SC-<account>-pp-*; key IDs and project bucket names exist only after launch (held by the product tag and the environment's name prefix)."),
-		AppliesTo: &[]any{
-			"Action::s3:GetBucket*", "Resource::*",
-			fmt.Sprintf("Resource::arn:%s:s3:::%s-*", partition, p.BucketPrefix),
-			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:[^:]+:cloudformation:[^:]+:(\d{12}|<AWS::AccountId>):stack\/SC-(\d{12}|<AWS::AccountId>)-pp-\*$/`)},
-			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:[^:]+:kms:[^:]+:(\d{12}|<AWS::AccountId>):key\/\*$/`)},
-		},
+		Id: jsii.String("AwsSolutions-IAM5"), Reason: jsii.String(reason), AppliesTo: &appliesTo,
 	}}, jsii.Bool(false))
 	return awsiam.NewRole(scope, jsii.String("LaunchRole"), &awsiam.RoleProps{
 		AssumedBy:       awsiam.NewServicePrincipal(jsii.String("servicecatalog.amazonaws.com"), nil),
-		Description:     jsii.String("Service Catalog launch role of the project data bucket product"),
+		Description:     jsii.String("Service Catalog launch role of the " + product + " product"),
 		ManagedPolicies: &[]awsiam.IManagedPolicy{policy},
 	})
 }

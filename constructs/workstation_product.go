@@ -298,25 +298,14 @@ func workstationLaunchRole(scope awsconstructs.Construct, p WorkstationProductPr
 			Conditions: &map[string]any{"StringEquals": map[string]any{"iam:AWSServiceName": "events.amazonaws.com"}},
 		}),
 	)
-	policy := awsiam.NewManagedPolicy(scope, jsii.String("LaunchPolicy"), &awsiam.ManagedPolicyProps{
-		Description: jsii.String("What the personal workstation product's launch role may do: its stacks, launch templates, instances and idle alarms"),
-		Statements:  &statements,
-	})
-	cdknag.NagSuppressions_AddResourceSuppressions(policy, &[]*cdknag.NagPackSuppression{{
-		Id:     jsii.String("AwsSolutions-IAM5"),
-		Reason: jsii.String("Each wildcard is the narrowest AWS allows: instance, volume, launch-template and network-interface IDs exist only after launch (held by the product tag, or for interfaces by the subnets RunInstances may use); images are chosen from the studio's image parameters at launch; Describe calls, GetTemplateSummary, ValidateTemplate and the template read have no resource of their own; Service Catalog names its stacks, and so the alarms, SC-<account>-pp-*; the service-linked role's name ends in a suffix AWS chooses."),
-		AppliesTo: &[]any{
+	return newLaunchRole(scope, "personal workstation", "its stacks, launch templates, instances and idle alarms", statements,
+		"Each wildcard is the narrowest AWS allows: instance, volume, launch-template and network-interface IDs exist only after launch (held by the product tag, or for interfaces by the subnets RunInstances may use); images are chosen from the studio's image parameters at launch; Describe calls, GetTemplateSummary, ValidateTemplate and the template read have no resource of their own; Service Catalog names its stacks, and so the alarms, SC-<account>-pp-*; the service-linked role's name ends in a suffix AWS chooses.",
+		[]any{
 			"Resource::*",
 			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:[^:]+:ec2:[^:]+:(\d{12}|<AWS::AccountId>):(instance|volume|launch-template|network-interface)\/\*$/`)},
 			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:[^:]+:ec2:[^:]+::image\/\*$/`)},
-			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:[^:]+:cloudformation:[^:]+:(\d{12}|<AWS::AccountId>):stack\/SC-(\d{12}|<AWS::AccountId>)-pp-\*$/`)},
+			scStacksAppliesTo,
 			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:[^:]+:cloudwatch:[^:]+:(\d{12}|<AWS::AccountId>):alarm:SC-(\d{12}|<AWS::AccountId>)-pp-\*$/`)},
 			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::arn:[^:]+:iam::(\d{12}|<AWS::AccountId>):role\/aws-service-role\/events\.amazonaws\.com\/AWSServiceRoleForCloudWatchEvents\*$/`)},
-		},
-	}}, jsii.Bool(false))
-	return awsiam.NewRole(scope, jsii.String("LaunchRole"), &awsiam.RoleProps{
-		AssumedBy:       awsiam.NewServicePrincipal(jsii.String("servicecatalog.amazonaws.com"), nil),
-		Description:     jsii.String("Service Catalog launch role of the personal workstation product"),
-		ManagedPolicies: &[]awsiam.IManagedPolicy{policy},
-	})
+		})
 }

@@ -81,7 +81,6 @@ func readJSON(path string, v any) error {
 	return json.Unmarshal(data, v)
 }
 
-
 // stackOf returns the synthesized stack of an environment, e.g. stackOf(t, "prod", "Network").
 func stackOf(t *testing.T, env, id string) (assembly.Stack, template) {
 	t.Helper()
