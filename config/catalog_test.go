@@ -1,7 +1,6 @@
 package config
 
 import (
-	"os"
 	"slices"
 	"testing"
 	"time"
@@ -9,14 +8,7 @@ import (
 
 // catalogBase is the post-production example: a catalog with both products in an environment with
 // an access tier, governed (so the Developers group exists).
-func catalogBase(t *testing.T) string {
-	t.Helper()
-	data, err := os.ReadFile("../examples/post-production.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(data)
-}
+func catalogBase(t *testing.T) string { return readExample(t, "post-production.yaml") }
 
 func TestCatalogDefaults(t *testing.T) {
 	c, err := Parse([]byte(catalogBase(t)))

@@ -12,9 +12,12 @@ import (
 )
 
 // hubBase is the central-egress example: a hub and three spokes in two accounts.
-func hubBase(t *testing.T) string {
+func hubBase(t *testing.T) string { return readExample(t, "central-egress.yaml") }
+
+// readExample is the text of an example config.
+func readExample(t *testing.T, name string) string {
 	t.Helper()
-	data, err := os.ReadFile("../examples/central-egress.yaml")
+	data, err := os.ReadFile("../examples/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}
