@@ -14,6 +14,7 @@ type Config struct {
 	AllowedInstanceTypes []string   `yaml:"allowedInstanceTypes" pattern:"^[a-z][a-z0-9-]*\\.[a-z0-9]+$" doc:"EC2 instance types workstation pools may use; a pool of any other type fails validation. Required when an environment has an access tier."`
 	Governance           Governance `yaml:"governance" doc:"Account-wide guardrails, deployed once per account of the environments (see config/governance.go)."`
 	EgressHub            *EgressHub `yaml:"egressHub" doc:"One egress for many accounts: an inspection VPC behind a Transit Gateway, for the environments with egress.mode hub (see config/hub.go)."`
+	Cost                 CostModel  `yaml:"cost" doc:"The usage the cost estimate (make cost) assumes: working hours, users, data and logs (see config/cost.go). Nothing is deployed from it."`
 }
 
 // Environment is one deployment of the platform: an account, a region and a network.

@@ -64,6 +64,7 @@ func validate(c *Config, set present) Problems {
 	}
 	checkEgressHub(c, &ps)
 	checkGovernance(c, &ps)
+	checkCost(c, &ps)
 	checkNames(c, &ps)
 	return ps
 }
