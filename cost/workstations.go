@@ -85,56 +85,19 @@ func userHours(m config.CostModel, afterLogoff, afterIdle float64) float64 {
 
 // readyWeek walks two weeks of the pool scaler's ready target at step resolution and returns the
 // second week's count of ready workstations per step (the first settles the count carried over a
-// weekend). The rules are PlanPool's: the target is the highest open schedule's minAvailable (else
-// minAvailable, never above maxSize); ready workstations above the target stay until maxAvailable
-// terminates them.
+// weekend). The rules are the pool scaler's: its target (config.ReadyTarget, the highest open
+// schedule's minAvailable, else minAvailable, never above maxSize); ready workstations above the
+// target stay until maxAvailable terminates them.
 func readyWeek(s config.PoolScalerSettings) ([]int, error) {
-	type window struct {
-		loc          *time.Location
-		days         [7]bool
-		start, end   int
-		minAvailable int
-	}
-	var windows []window
-	for _, sc := range s.Schedules {
-		loc, err := time.LoadLocation(sc.Timezone)
+	var windows []config.ScheduleWindow
+	for i, sc := range s.Schedules {
+		w, err := config.ParseScheduleWindow(sc)
 		if err != nil {
-			return nil, fmt.Errorf("pool %s: %w", s.Name, err)
-		}
-		w := window{loc: loc, minAvailable: sc.MinAvailable}
-		for _, d := range sc.Days {
-			w.days[slices.Index(config.Weekdays, d)] = true // config.Weekdays is in time.Weekday order
-		}
-		for _, t := range []struct {
-			s   string
-			dst *int
-		}{{sc.Start, &w.start}, {sc.End, &w.end}} {
-			hm, err := time.Parse("15:04", t.s)
-			if err != nil {
-				return nil, fmt.Errorf("pool %s: %w", s.Name, err)
-			}
-			*t.dst = hm.Hour()*60 + hm.Minute()
+			return nil, fmt.Errorf("pool %s: schedules[%d]: %w", s.Name, i, err)
 		}
 		windows = append(windows, w)
 	}
-	target := func(now time.Time) int {
-		best, open := 0, false
-		for _, w := range windows {
-			local := now.In(w.loc)
-			m, day := local.Hour()*60+local.Minute(), local.Weekday()
-			active := w.days[day] && m >= w.start && m < w.end
-			if w.start > w.end {
-				active = (w.days[day] && m >= w.start) || (w.days[(day+6)%7] && m < w.end)
-			}
-			if active {
-				best, open = max(best, w.minAvailable), true
-			}
-		}
-		if !open {
-			return s.MinAvailable
-		}
-		return min(best, s.MaxSize)
-	}
+	target := func(now time.Time) int { return config.ReadyTarget(windows, s.MinAvailable, s.MaxSize, now) }
 	perWeek := int((168 * time.Hour) / step)
 	out := make([]int, perWeek)
 	ready := 0

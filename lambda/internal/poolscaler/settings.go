@@ -15,17 +15,10 @@ import (
 // Pool is one pool's settings, checked and with its schedules parsed.
 type Pool struct {
 	config.PoolScalerSettings
-	schedules             []schedule
+	schedules             []config.ScheduleWindow
 	stopAfterLogoff       time.Duration
 	stopAfterIdle         time.Duration
 	terminateAfterStopped time.Duration
-}
-
-type schedule struct {
-	days         [7]bool // by time.Weekday
-	start, end   int     // minutes after local midnight
-	loc          *time.Location
-	minAvailable int
 }
 
 // NewPool checks settings the stack wrote (config validated them; this guards a hand-edited or
@@ -50,7 +43,7 @@ func NewPool(s config.PoolScalerSettings) (Pool, error) {
 		errs = append(errs, errors.New("durations cannot be negative"))
 	}
 	for i, sc := range s.Schedules {
-		parsed, err := parseSchedule(sc)
+		parsed, err := config.ParseScheduleWindow(sc)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("schedules[%d]: %w", i, err))
 			continue
@@ -63,61 +56,10 @@ func NewPool(s config.PoolScalerSettings) (Pool, error) {
 	return p, nil
 }
 
-func parseSchedule(s config.ScheduleSettings) (schedule, error) {
-	loc, err := time.LoadLocation(s.Timezone)
-	if err != nil || s.Timezone == "" {
-		return schedule{}, fmt.Errorf("timezone %q is not an IANA time zone", s.Timezone)
-	}
-	sc := schedule{loc: loc, minAvailable: s.MinAvailable}
-	for _, d := range s.Days {
-		i := slices.Index(config.Weekdays, d)
-		if i < 0 {
-			return schedule{}, fmt.Errorf("day %q is not one of %v", d, config.Weekdays)
-		}
-		sc.days[i] = true
-	}
-	for _, t := range []struct {
-		s   string
-		dst *int
-	}{{s.Start, &sc.start}, {s.End, &sc.end}} {
-		hm, err := time.Parse("15:04", t.s)
-		if err != nil {
-			return schedule{}, fmt.Errorf("time %q is not HH:MM", t.s)
-		}
-		*t.dst = hm.Hour()*60 + hm.Minute()
-	}
-	if sc.start == sc.end || s.MinAvailable < 0 {
-		return schedule{}, errors.New("start equals end, or minAvailable is negative")
-	}
-	return sc, nil
-}
-
-// active says whether the window is open at now. Times are wall-clock times in the schedule's zone,
-// so a window follows daylight saving time; a window ending before it starts runs past midnight and
-// belongs to the day it starts.
-func (s schedule) active(now time.Time) bool {
-	local := now.In(s.loc)
-	m := local.Hour()*60 + local.Minute()
-	day := local.Weekday()
-	if s.start < s.end {
-		return s.days[day] && m >= s.start && m < s.end
-	}
-	return (s.days[day] && m >= s.start) || (s.days[(day+6)%7] && m < s.end)
-}
-
 // Target is the pool's minAvailable at now: the highest of the open windows' values, or the base
 // value when none is open.
 func (p Pool) Target(now time.Time) int {
-	target, open := 0, false
-	for _, s := range p.schedules {
-		if s.active(now) {
-			target, open = max(target, s.minAvailable), true
-		}
-	}
-	if !open {
-		return p.MinAvailable
-	}
-	return min(target, p.MaxSize)
+	return config.ReadyTarget(p.schedules, p.MinAvailable, p.MaxSize, now)
 }
 
 // LoadPools reads the pools file; a relative path is relative to $LAMBDA_TASK_ROOT (the function's
