@@ -35,7 +35,7 @@ NON_LAMBDA = $(shell go list ./... | grep -v '/lambda/')
 
 GO_FILES = $(shell git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')
 
-.PHONY: deps synth synth-isolated ls deploy diff-deployed destroy lint test e2e e2e-bench snapshot diff bench clean
+.PHONY: deps synth synth-isolated ls deploy diff-deployed destroy lint test e2e e2e-bench snapshot diff bench cost cost-check cost-diff prices docs clean
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci
@@ -155,5 +155,52 @@ diff: synth
 bench:
 	go test ./test -run '^$$' -bench Synth -benchtime 5x -benchmem
 
+## cost: the monthly estimate of CONFIG (default: the embedded default config) at on-demand list prices,
+## by environment and component, with each pool's power plan against always-on (FORMAT=json or svg)
+FORMAT ?= markdown
+cost:
+	@go run ./cost/cmd/estimate $(if $(CONFIG),-config $(CONFIG)) -format $(FORMAT)
+
+## cost-check: estimate the default config and every example as JSON and recompute each one's totals
+## from its parts
+cost-check:
+	@rm -rf cdk.out.cost && mkdir -p cdk.out.cost
+	go build -o cdk.out.cost/estimate ./cost/cmd/estimate
+	cdk.out.cost/estimate -format json > cdk.out.cost/default.json
+	cdk.out.cost/estimate -check cdk.out.cost/default.json
+	for example in $(EXAMPLES); do \
+		name=$$(basename $$example .yaml); \
+		cdk.out.cost/estimate -config $$example -format json > cdk.out.cost/$$name.json; \
+		cdk.out.cost/estimate -check cdk.out.cost/$$name.json; \
+	done
+
+## cost-diff: the cost change of the default config and every example from DIFF_BASE (a git revision,
+## default origin/main) to the working tree, as Markdown (CI posts it on pull requests)
+cost-diff:
+	@base=$(or $(DIFF_BASE),origin/main); tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	go build -o "$$tmp/estimate" ./cost/cmd/estimate; \
+	echo "<!-- editbay-cost-diff -->"; echo "## Monthly cost change against $$base"; echo; \
+	for file in config/default.yaml $(EXAMPLES); do \
+		git show "$$base:$$file" > "$$tmp/base.yaml" 2>/dev/null || : > "$$tmp/base.yaml"; \
+		"$$tmp/estimate" -base "$$tmp/base.yaml" -config $$file -name $$file; echo; \
+	done
+
+## prices: refresh cost/prices.json from the AWS Price List API (needs AWS credentials; any account),
+## and add the prices the default config and the examples need that the table lacks
+prices:
+	@rm -rf cdk.out.cost && mkdir -p cdk.out.cost
+	go build -o cdk.out.cost/estimate ./cost/cmd/estimate
+	cdk.out.cost/estimate -format unknown > cdk.out.cost/wanted.txt
+	for example in $(EXAMPLES); do cdk.out.cost/estimate -config $$example -format unknown >> cdk.out.cost/wanted.txt; done
+	go run ./cost/cmd/prices -want cdk.out.cost/wanted.txt
+
+## docs: regenerate the default config's cost estimate, savings chart and architecture diagram in docs/
+## and the README's cost summary; needs Graphviz (apt-get install graphviz). Tests fail when stale.
+docs:
+	go run ./cost/cmd/estimate -out docs/cost/default -readme README.md
+	go run ./diagram/cmd/diagram > docs/architecture.dot
+	@command -v dot >/dev/null || { echo "make docs: Graphviz's dot is missing: apt-get install graphviz" >&2; exit 1; }
+	dot -Tsvg docs/architecture.dot | { IFS= read -r first; printf '%s\n<!-- rendered from architecture.dot sha256:%s -->\n' "$$first" "$$(sha256sum docs/architecture.dot | cut -d' ' -f1)"; cat; } > docs/architecture.svg
+
 clean:
-	rm -rf cdk.out cdk.out.masked cdk.out.lint
+	rm -rf cdk.out cdk.out.masked cdk.out.lint cdk.out.cost
