@@ -48,7 +48,7 @@ func run(stderr io.Writer) int {
 
 	outdir := *app.Outdir()
 	path, _ := app.Node().TryGetContext(jsii.String("config")).(string)
-	cfg, err := loadConfig(path)
+	cfg, err := config.LoadOrDefault(path)
 	if err != nil {
 		fmt.Fprintf(stderr, "editbay: %s: %v\n", describe(path), err)
 		return fail(stderr, outdir)
@@ -119,13 +119,6 @@ func fail(stderr io.Writer, outdir string) int {
 		}
 	}
 	return 1
-}
-
-func loadConfig(path string) (*config.Config, error) {
-	if path == "" {
-		return config.Default()
-	}
-	return config.Load(path)
 }
 
 func describe(path string) string {

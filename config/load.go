@@ -32,6 +32,15 @@ func Load(path string) (*Config, error) {
 	return Parse(data)
 }
 
+// LoadOrDefault loads the config file at path, or the embedded default when path is "" (the
+// commands' -config flag unset).
+func LoadOrDefault(path string) (*Config, error) {
+	if path == "" {
+		return Default()
+	}
+	return Load(path)
+}
+
 // Default returns the embedded default config.
 func Default() (*Config, error) { return Parse(DefaultYAML) }
 

@@ -65,6 +65,15 @@ const (
 	TagOwner       = "Owner"
 )
 
+// NatGateways is how many NAT gateways the environment's network runs: one per zone, or one in all
+// for natMode single. The network stack, the cost estimate and the diagram all count them here.
+func (e Environment) NatGateways() int {
+	if e.Network.NatMode == NatSingle {
+		return 1
+	}
+	return len(e.AvailabilityZones)
+}
+
 // Flow-log destinations and NAT modes, as written in the config.
 const (
 	FlowLogsToCloudWatch = "cloudWatchLogs"

@@ -153,10 +153,7 @@ func (e *estimator) network(env config.Environment) {
 		e.add(TransitGateway, "attachment to the egress hub", "tgw:attachment", HoursPerMonth, "hour")
 		e.add(TransitGateway, "internet traffic through the attachment", "tgw:gb", internet, "GB")
 	} else {
-		nat := zones
-		if env.Network.NatMode == config.NatSingle {
-			nat = 1
-		}
+		nat := env.NatGateways()
 		e.add(NatGateways, fmt.Sprintf("%d NAT gateway(s)", nat), "vpc:nat-gateway", float64(nat)*HoursPerMonth, "hour")
 		e.add(NatGateways, "internet traffic processed", "vpc:nat-gateway-gb", internet, "GB")
 		e.add(PublicIPv4, "the NAT gateways' Elastic IPs", "vpc:public-ipv4", float64(nat)*HoursPerMonth, "hour")

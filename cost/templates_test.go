@@ -49,13 +49,7 @@ func TestQuantitiesMatchSynthesizedTemplates(t *testing.T) {
 
 func loadConfig(t testing.TB, path string) *config.Config {
 	t.Helper()
-	var cfg *config.Config
-	var err error
-	if path == "" {
-		cfg, err = config.Default()
-	} else {
-		cfg, err = config.Load(path)
-	}
+	cfg, err := config.LoadOrDefault(path)
 	if err != nil {
 		t.Fatal(err)
 	}

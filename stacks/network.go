@@ -43,14 +43,10 @@ func NewNetworkStack(scope awsconstructs.Construct, id string, props *NetworkSta
 	e := props.Environment
 	n := e.Network
 	s := &NetworkStack{Stack: awscdk.NewStack(scope, &id, &props.StackProps)}
-	natGateways := len(e.AvailabilityZones)
-	if n.NatMode == config.NatSingle {
-		natGateways = 1
-	}
 	s.Network = ebc.NewNetwork(s.Stack, "Network", &ebc.NetworkProps{
 		Cidr:               n.VpcCidr,
 		AvailabilityZones:  e.AvailabilityZones,
-		NatGateways:        natGateways,
+		NatGateways:        e.NatGateways(),
 		PublicMask:         n.Subnets.Public,
 		PrivateMask:        n.Subnets.Private,
 		IsolatedMask:       n.Subnets.Isolated,

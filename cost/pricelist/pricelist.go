@@ -34,8 +34,6 @@ var _ GetProductsAPI = (*pricing.Client)(nil)
 // maxPages bounds one query's pages (100 products each); no item's query comes near it.
 const maxPages = 50
 
-var tableUnit = cost.TableUnit
-
 // document is the part of a PriceList entry (one JSON document a product) the refresher reads.
 type document struct {
 	Product struct {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/editbay/editbay/cost"
 )
 
 // Query is how one item of the price table is read from the Price List: the products of
@@ -240,7 +242,7 @@ func QueryFor(item string) (Query, error) {
 	if q.Multiplier == 0 {
 		q.Multiplier = 1
 	}
-	q.Unit = tableUnit(item)
+	q.Unit = cost.TableUnit(item)
 	if q.Unit == "" {
 		return Query{}, fmt.Errorf("item %q: the price table has no unit for it", item)
 	}

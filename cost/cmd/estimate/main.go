@@ -56,7 +56,7 @@ func run(args []string) error {
 			title = strings.TrimSuffix(filepath.Base(*cfgPath), filepath.Ext(*cfgPath))
 		}
 	}
-	cfg, err := load(*cfgPath)
+	cfg, err := config.LoadOrDefault(*cfgPath)
 	if err != nil {
 		return err
 	}
@@ -112,13 +112,6 @@ func run(args []string) error {
 	}
 	_, err = os.Stdout.Write(b)
 	return err
-}
-
-func load(path string) (*config.Config, error) {
-	if path == "" {
-		return config.Default()
-	}
-	return config.Load(path)
 }
 
 // baseReport estimates the base config; an empty file (the config is new in the head) costs nothing.

@@ -16,10 +16,7 @@ import (
 func main() {
 	path := flag.String("config", "", "config file (default: the embedded default config)")
 	flag.Parse()
-	cfg, err := config.Default()
-	if *path != "" {
-		cfg, err = config.Load(*path)
-	}
+	cfg, err := config.LoadOrDefault(*path)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "diagram:", err)
 		os.Exit(1)
