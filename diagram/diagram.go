@@ -44,10 +44,10 @@ func DOT(cfg *config.Config) string {
 		w(`  securearea [label="Secure area\n(secureAreaCidrs)", shape=oval, fillcolor="#f0fff4"];`)
 	}
 	for _, e := range cfg.Environments {
-		environment(&b, cfg, e)
+		environment(&b, e)
 	}
 	if h := cfg.EgressHub; h != nil {
-		hub(&b, cfg, *h)
+		hub(&b, *h)
 	}
 	for _, a := range cfg.GovernedAccounts() {
 		governance(&b, cfg, a)
@@ -70,7 +70,7 @@ func id(parts ...string) string {
 }
 
 // environment draws one environment: a cluster per stage with its VPC's tiers inside.
-func environment(b *strings.Builder, cfg *config.Config, e config.Environment) {
+func environment(b *strings.Builder, e config.Environment) {
 	w := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
 	n := func(s string) string { return id(e.Name, s) }
 	account := e.Account
@@ -79,17 +79,14 @@ func environment(b *strings.Builder, cfg *config.Config, e config.Environment) {
 	}
 	w("  subgraph %s {", id("cluster", e.Name))
 	w(`    label=%q; style="rounded"; color="#2d3748"; fontsize=14;`,
-		fmt.Sprintf("%s: %s, %s, %d zones (stacks: %s)", e.Name, account, e.Region, len(e.AvailabilityZones), strings.Join(stackNames(cfg, e), ", ")))
+		fmt.Sprintf("%s: %s, %s, %d zones (stacks: %s)", e.Name, account, e.Region, len(e.AvailabilityZones), strings.Join(stackNames(e), ", ")))
 	tier := func(name, label, fill string, body func()) {
 		w("    subgraph %s {", id("cluster", e.Name, name))
 		w(`      label=%q; style="filled,rounded"; fillcolor=%q; color="#cbd5e0";`, label, fill)
 		body()
 		w("    }")
 	}
-	nat := len(e.AvailabilityZones)
-	if e.Network.NatMode == config.NatSingle {
-		nat = 1
-	}
+	nat := e.NatGateways()
 	a := e.Access
 	tier("public", "public subnets", "#f7fafc", func() {
 		if a != nil {
@@ -197,7 +194,9 @@ func dbLabel(d config.Database) string {
 	return "writer + reader, db." + d.InstanceClass
 }
 
-func stackNames(cfg *config.Config, e config.Environment) []string {
+// stackNames are the stacks of an environment's stage, as stacks/stage.go makes them (a test holds
+// them against the synthesized golden templates).
+func stackNames(e config.Environment) []string {
 	names := []string{"Network"}
 	if e.Egress.ViaHub() {
 		names = append(names, "HubRoutes")
@@ -215,10 +214,10 @@ func stackNames(cfg *config.Config, e config.Environment) []string {
 }
 
 // hub draws the egress hub: the Transit Gateway, the inspection VPC's firewall and NAT gateways.
-func hub(b *strings.Builder, cfg *config.Config, h config.EgressHub) {
+func hub(b *strings.Builder, h config.EgressHub) {
 	w := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
 	w("  subgraph cluster_hub {")
-	w(`    label=%q; style="rounded"; color="#c05621"; fontsize=14;`, fmt.Sprintf("egress hub: %s, %s, %d zones (stack: Hub)", h.Account, h.Region, len(h.AvailabilityZones)))
+	w(`    label=%q; style="rounded"; color="#c05621"; fontsize=14;`, fmt.Sprintf("%s: the egress hub, %s, %s, %d zones (stacks: Hub)", config.HubStageName, h.Account, h.Region, len(h.AvailabilityZones)))
 	w(`    hub_tgw [label="Transit Gateway\nspokes and inspection route tables", fillcolor="#fffaf0"];`)
 	w(`    hub_firewall [label="Network Firewall\n%d endpoints, %d allow-list(s)"];`, len(h.AvailabilityZones), len(h.Rules))
 	w(`    hub_nat [label="NAT gateway ×%d"];`, len(h.AvailabilityZones))

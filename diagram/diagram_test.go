@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -23,10 +24,7 @@ var (
 func TestEveryEdgeJoinsDeclaredNodes(t *testing.T) {
 	files, _ := filepath.Glob("../examples/*.yaml")
 	for _, f := range append([]string{""}, files...) {
-		cfg, err := config.Default()
-		if f != "" {
-			cfg, err = config.Load(f)
-		}
+		cfg, err := config.LoadOrDefault(f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,5 +76,38 @@ func TestCommittedDiagramIsCurrent(t *testing.T) {
 	}
 	if !strings.Contains(string(svg), "<svg") {
 		t.Error("docs/architecture.svg is not an SVG")
+	}
+}
+
+// Each stage's cluster names its stacks; they must be the stacks CDK synthesized for it, as the
+// golden templates of the default config (test/golden) and of the egress hub example
+// (test/routing/golden) hold them.
+func TestStackNamesAreTheSynthesizedOnes(t *testing.T) {
+	label := regexp.MustCompile(`label="([a-z0-9-]+): [^"]*\(stacks: ([^)]*)\)"`)
+	for path, golden := range map[string]string{"": "../test/golden", "../examples/central-egress.yaml": "../test/routing/golden"} {
+		cfg, err := config.LoadOrDefault(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checked := 0
+		for _, m := range label.FindAllStringSubmatch(DOT(cfg), -1) {
+			files, _ := filepath.Glob(filepath.Join(golden, m[1], "*.template.json"))
+			if len(files) == 0 {
+				continue // a stage the golden set leaves out
+			}
+			var synthesized []string
+			for _, f := range files {
+				synthesized = append(synthesized, strings.TrimSuffix(filepath.Base(f), ".template.json"))
+			}
+			drawn := strings.Split(m[2], ", ")
+			slices.Sort(drawn)
+			if !slices.Equal(drawn, synthesized) {
+				t.Errorf("%s: stage %s draws stacks %v, CDK synthesized %v", golden, m[1], drawn, synthesized)
+			}
+			checked++
+		}
+		if checked == 0 {
+			t.Errorf("%s: no stage of the drawing has golden templates", golden)
+		}
 	}
 }
